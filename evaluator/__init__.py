@@ -1,0 +1,1 @@
+"""evaluator package of toolbench-kit (see DESIGN.md §1)."""

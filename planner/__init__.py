@@ -1,0 +1,1 @@
+"""planner package of toolbench-kit (see DESIGN.md §1)."""

@@ -1,0 +1,1 @@
+"""retriever package of toolbench-kit (see DESIGN.md §1)."""

@@ -1,0 +1,5 @@
+import sys
+
+from toolbench.cli import main
+
+sys.exit(main())

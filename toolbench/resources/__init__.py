@@ -1,0 +1,1 @@
+"""Package data: prompts, built-in tool docs, example catalog, instructions."""

@@ -1,0 +1,123 @@
+"""Atomic files and versioned JSONL records.
+
+Every output is written to a temporary file in the same directory and renamed into
+place, so a kill never leaves a half-written file. JSONL records carry
+``schema_version``; readers refuse versions they do not know.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from toolbench.errors import InputError, SchemaVersionError
+from toolbench.types import SCHEMA_VERSION
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (temp file + fsync + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_json(path: str | Path, value: Any, *, indent: int | None = 2) -> Path:
+    """Write ``value`` as (sorted-key) JSON atomically."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=True, default=str)
+    return atomic_write_text(path, text + "\n")
+
+
+def with_version(record: dict[str, Any]) -> dict[str, Any]:
+    """Return ``record`` with ``schema_version`` first.
+
+    >>> with_version({"a": 1})
+    {'schema_version': 1, 'a': 1}
+    """
+    return {"schema_version": SCHEMA_VERSION, **{k: v for k, v in record.items() if k != "schema_version"}}
+
+
+def check_version(record: dict[str, Any], *, path: str | Path, line: int) -> dict[str, Any]:
+    """Refuse records without a known ``schema_version``; return the record."""
+    version = record.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"schema_version {version!r} is not supported (expected {SCHEMA_VERSION})",
+            path=str(path),
+            record=line,
+            field="schema_version",
+        )
+    return record
+
+
+def dumps_record(record: dict[str, Any]) -> str:
+    """One JSONL line (no newline) of a versioned record."""
+    return json.dumps(with_version(record), ensure_ascii=False, default=str)
+
+
+def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> Path:
+    """Write versioned records to ``path`` atomically."""
+    return atomic_write_text(path, "".join(dumps_record(r) + "\n" for r in records))
+
+
+def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
+    """Append one versioned record and fsync (for logs where a torn tail is tolerated)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(dumps_record(record) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def iter_jsonl(path: str | Path, *, versioned: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield the records of a JSONL file; bad lines raise :class:`InputError` naming them."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", path=str(path)) from exc
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"invalid JSON ({exc.msg})", path=str(path), record=number) from exc
+            if not isinstance(record, dict):
+                raise InputError("expected a JSON object", path=str(path), record=number)
+            yield check_version(record, path=path, line=number) if versioned else record
+
+
+def read_jsonl(path: str | Path, *, versioned: bool = True) -> list[dict[str, Any]]:
+    """All records of a JSONL file (see :func:`iter_jsonl`)."""
+    return list(iter_jsonl(path, versioned=versioned))
+
+
+def read_json(path: str | Path) -> Any:
+    """Parse a JSON file; errors name the file, line and column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", path=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text", path=str(path)) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})", path=str(path)) from exc
