@@ -18,7 +18,7 @@ from toolbench import __version__
 from toolbench.errors import ToolbenchError
 
 COMMAND_MODULES = (
-    "catalog", "retrieval", "tools", "plan", "evaluate", "data", "finetune", "toolformer", "run",
+    "catalog", "retrieval", "tools", "chat", "plan", "evaluate", "data", "finetune", "toolformer", "run",
 )
 
 app = typer.Typer(
