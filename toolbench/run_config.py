@@ -1,0 +1,249 @@
+"""The configuration of ``toolbench run``: one TOML file describes the whole job.
+
+Sections (all optional except where noted)::
+
+    name = "demo"                      # run name; out defaults to runs/<name>
+    out = "runs/demo"
+
+    [catalog]
+    paths = ["tools.json"]             # catalog files (any supported format)
+    builtin = true                     # add the built-in real tools
+
+    [queries]
+    path = "queries.json"              # ToolBench query JSON or JSONL; or builtin = true
+    builtin = false
+    limit = 0                          # 0 = all
+    groups = []                        # keep only these groups (e.g. ["G1"])
+
+    [index]                            # retrieval for queries without an API list
+    kind = "dense"                     # dense | bm25 | hybrid | none
+    encoder = ""                       # "" = embedded all-MiniLM-L6-v2
+    path = ""                          # reuse an existing index directory
+    k = 5
+    always = false                     # retrieve even when a query lists its APIs
+
+    [model]
+    spec = "hf:smollm2"                # BACKEND:NAME
+    options = {}                       # backend options (base_url, max_new_tokens, ...)
+
+    [executor]
+    kind = "builtin"                   # builtin | python | virtual | http | mcp
+    options = {}
+
+    [planner]
+    method = "dfsdt"                   # dfsdt | cot
+    options = {}                       # width, max_actions, max_llm_calls, ...
+    concurrency = 1
+
+    [reference]                        # the run to compare against (win rate)
+    method = "cot"                     # plan the same queries with another method ...
+    options = {}
+    run = ""                           # ... or use an existing run directory
+
+    [judges]
+    names = ["pass", "exact", "win"]   # pass | win | exact | fac
+    model = ""                         # LLM judge spec; "" = rules and objective checks only
+    judgings = 1
+
+Input paths are resolved relative to the config file, ``out`` relative to the current
+directory. String values of the form ``${ENV}`` are
+read from the environment (keys never live in config files).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolbench.config import Config, require
+from toolbench.errors import ConfigError, InputError
+
+INDEX_KINDS = ("dense", "bm25", "hybrid", "none")
+JUDGES = ("pass", "win", "exact", "fac")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class CatalogSection(Config):
+    paths: tuple[str, ...] = ()
+    builtin: bool = False
+
+    def validate(self) -> None:
+        require(bool(self.paths) or self.builtin, "[catalog]: give paths or builtin = true")
+
+
+@dataclass(frozen=True)
+class QueriesSection(Config):
+    path: str = ""
+    builtin: bool = False
+    limit: int = 0
+    groups: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        require(bool(self.path) != self.builtin, "[queries]: give exactly one of path or builtin = true")
+        require(self.limit >= 0, "[queries] limit must be >= 0")
+
+
+@dataclass(frozen=True)
+class IndexSection(Config):
+    kind: str = "none"
+    encoder: str = ""
+    path: str = ""
+    k: int = 5
+    always: bool = False
+
+    def validate(self) -> None:
+        require(self.kind in INDEX_KINDS, f"[index] kind must be one of {', '.join(INDEX_KINDS)}")
+        require(self.k >= 1, "[index] k must be >= 1")
+
+
+@dataclass(frozen=True)
+class ModelSection(Config):
+    spec: str = "hf:smollm2"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExecutorSection(Config):
+    kind: str = "builtin"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannerSection(Config):
+    method: str = "dfsdt"
+    options: dict[str, Any] = field(default_factory=dict)
+    concurrency: int = 1
+
+    def validate(self) -> None:
+        require(self.concurrency >= 1, "[planner] concurrency must be >= 1")
+
+
+@dataclass(frozen=True)
+class ReferenceSection(Config):
+    method: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    run: str = ""
+
+    def validate(self) -> None:
+        require(not (self.method and self.run), "[reference]: give method or run, not both")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.method or self.run)
+
+
+@dataclass(frozen=True)
+class JudgesSection(Config):
+    names: tuple[str, ...] = ("pass", "exact")
+    model: str = ""
+    judgings: int = 1
+
+    def validate(self) -> None:
+        unknown = sorted(set(self.names) - set(JUDGES))
+        require(not unknown, f"[judges] unknown judge(s) {unknown}; known: {', '.join(JUDGES)}")
+        require(self.judgings >= 1, "[judges] judgings must be >= 1")
+        require(not ("fac" in self.names and not self.model), "[judges] fac needs a judge model")
+
+
+@dataclass(frozen=True)
+class RunConfig(Config):
+    """The whole job; see the module docstring for the TOML layout."""
+
+    name: str
+    out: str
+    catalog: CatalogSection
+    queries: QueriesSection
+    index: IndexSection = field(default_factory=IndexSection)
+    model: ModelSection = field(default_factory=ModelSection)
+    executor: ExecutorSection = field(default_factory=ExecutorSection)
+    planner: PlannerSection = field(default_factory=PlannerSection)
+    reference: ReferenceSection = field(default_factory=ReferenceSection)
+    judges: JudgesSection = field(default_factory=JudgesSection)
+
+    def validate(self) -> None:
+        require(bool(re.fullmatch(r"[A-Za-z0-9_.-]+", self.name)), f"run name {self.name!r}: use letters, digits, _.-")
+        require("win" not in self.judges.names or self.reference.enabled, "the win judge needs a [reference]")
+
+
+SECTIONS: dict[str, type[Config]] = {
+    "catalog": CatalogSection,
+    "queries": QueriesSection,
+    "index": IndexSection,
+    "model": ModelSection,
+    "executor": ExecutorSection,
+    "planner": PlannerSection,
+    "reference": ReferenceSection,
+    "judges": JudgesSection,
+}
+_PATH_KEYS = {("catalog", "paths"), ("queries", "path"), ("index", "path"), ("reference", "run")}
+
+
+def expand_env(value: Any) -> Any:
+    """Replace ``${NAME}`` in strings (recursively) with environment values.
+
+    >>> os.environ["TB_DOCTEST"] = "http://127.0.0.1:8000"
+    >>> expand_env({"base_url": "${TB_DOCTEST}/v1", "n": [1, "x"]})
+    {'base_url': 'http://127.0.0.1:8000/v1', 'n': [1, 'x']}
+    """
+    if isinstance(value, dict):
+        return {k: expand_env(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v) for v in value]
+    if isinstance(value, str):
+        return _ENV_REF.sub(_env_value, value)
+    return value
+
+
+def _env_value(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name not in os.environ:
+        raise ConfigError(f"environment variable {name} is not set (used in the run config)")
+    return os.environ[name]
+
+
+def _resolve(section: str, key: str, value: Any, base: Path) -> Any:
+    if (section, key) not in _PATH_KEYS or not value:
+        return value
+    if isinstance(value, list):
+        return tuple(str((base / v).resolve()) for v in value)
+    return str((base / value).resolve())
+
+
+def run_config_from_dict(data: dict[str, Any], base: Path, *, source: str = "config") -> RunConfig:
+    """Build a validated :class:`RunConfig` from parsed TOML (paths relative to ``base``)."""
+    data = expand_env(dict(data))
+    unknown = sorted(set(data) - set(SECTIONS) - {"name", "out"})
+    if unknown:
+        raise InputError(f"unknown section(s) {', '.join(unknown)}", path=source)
+    sections: dict[str, Any] = {}
+    for name, cls in SECTIONS.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            raise InputError("must be a table", path=source, field=name)
+        values = {k: _resolve(name, k, v, base) for k, v in raw.items()}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        try:
+            sections[name] = cls.from_dict(values)
+        except ConfigError as exc:
+            raise InputError(str(exc), path=source, field=name) from exc
+    run_name = str(data.get("name") or "run")
+    out = data.get("out") or f"runs/{run_name}"
+    return RunConfig(name=run_name, out=str(Path(out).resolve()), **sections)
+
+
+def load_run_config(path: str | Path, *, out: str | None = None) -> RunConfig:
+    """Read a TOML run config; ``out`` overrides its output directory."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", path=str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML ({exc})", path=str(path)) from exc
+    config = run_config_from_dict(data, path.resolve().parent, source=str(path))
+    return config.replace(out=str(Path(out).resolve())) if out else config
