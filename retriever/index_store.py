@@ -1,0 +1,146 @@
+"""Index directories: configuration, JSON metadata, atomic writes, validation on load.
+
+An index is a directory holding ``index.json`` (format, kind, API ids, document hashes,
+encoder id and spec, config, library versions) plus the files of its kind: ``dense.faiss``
+(FAISS), ``bm25/`` (bm25s save format: JSON + ``.npy`` without pickle), or, for a hybrid
+index, ``dense/`` and ``bm25/`` sub-indexes. Directories are built beside the target and
+renamed into place, so a crash never leaves a half-written index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from retriever.fusion import FUSIONS
+from toolbench.config import Config, library_versions, require
+from toolbench.errors import IndexMismatchError
+from toolbench.store import atomic_write_json
+
+INDEX_FORMAT = "toolbench-kit-index"
+INDEX_FORMAT_VERSION = 1
+META_FILE = "index.json"
+KINDS = ("dense", "bm25", "hybrid")
+FAISS_TYPES = ("flat", "hnsw", "ivf")
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexConfig(Config):
+    """How an index is built and searched.
+
+    ``faiss_type``: ``flat`` (exact inner product), ``hnsw`` or ``ivf`` (approximate, for
+    large catalogs). Hybrid: ``fusion`` (chosen on the train split, see docs/retrieval.md),
+    ``dense_weight`` (weight of the dense ranker; BM25 gets ``1 - dense_weight``) and
+    ``candidates`` taken from each ranker before fusing.
+
+    >>> IndexConfig(kind="bm25").kind
+    'bm25'
+    """
+
+    kind: str = "hybrid"
+    faiss_type: str = "flat"
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    ivf_nlist: int = 0  # 0: about 4 * sqrt(n)
+    ivf_nprobe: int = 16
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    fusion: str = "zscore"
+    dense_weight: float = 0.6
+    rrf_k: float = 60.0
+    candidates: int = 100
+    batch_size: int = 64
+
+    def validate(self) -> None:
+        require(self.kind in KINDS, f"index kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        require(self.faiss_type in FAISS_TYPES, f"faiss_type must be one of {', '.join(FAISS_TYPES)}")
+        require(self.fusion in FUSIONS, f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
+        require(0.0 <= self.dense_weight <= 1.0, "dense_weight must be in [0, 1]")
+        require(self.candidates >= 1 and self.batch_size >= 1, "candidates and batch_size must be >= 1")
+        require(self.hnsw_m >= 2 and self.ivf_nprobe >= 1 and self.ivf_nlist >= 0, "bad HNSW/IVF parameters")
+        require(self.bm25_k1 >= 0 and 0 <= self.bm25_b <= 1, "bad BM25 parameters")
+
+
+def base_metadata(kind: str, api_ids: list[str], doc_hashes: list[str], config: IndexConfig) -> dict[str, Any]:
+    """The metadata every index kind writes."""
+    return {
+        "format": INDEX_FORMAT,
+        "format_version": INDEX_FORMAT_VERSION,
+        "kind": kind,
+        "count": len(api_ids),
+        "api_ids": api_ids,
+        "doc_hashes": doc_hashes,
+        "config": config.to_dict(),
+        "versions": library_versions(),
+    }
+
+
+def write_metadata(directory: Path, meta: dict[str, Any]) -> None:
+    atomic_write_json(directory / META_FILE, meta, indent=1)
+
+
+def read_metadata(directory: str | Path) -> dict[str, Any]:
+    """Read and check ``index.json``; anything wrong raises :class:`IndexMismatchError`."""
+    directory = Path(directory)
+    path = directory / META_FILE
+    if not directory.is_dir():
+        raise IndexMismatchError(f"index directory not found: {directory}")
+    if not path.is_file():
+        raise IndexMismatchError(f"{directory} is not an index (no {META_FILE}); build one with `toolbench index`")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexMismatchError(f"corrupt index metadata {path}: {exc}") from exc
+    if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT:
+        raise IndexMismatchError(f"{path} is not a toolbench-kit index file")
+    if meta.get("format_version") != INDEX_FORMAT_VERSION:
+        raise IndexMismatchError(f"{path}: unsupported index format_version {meta.get('format_version')!r}")
+    if meta.get("kind") not in KINDS:
+        raise IndexMismatchError(f"{path}: unknown index kind {meta.get('kind')!r}")
+    ids = meta.get("api_ids")
+    if not isinstance(ids, list) or len(ids) != meta.get("count") or len(set(ids)) != len(ids):
+        raise IndexMismatchError(f"{path}: api_ids are missing, duplicated or do not match count")
+    return meta
+
+
+def config_from_metadata(meta: dict[str, Any]) -> IndexConfig:
+    try:
+        return IndexConfig.from_dict(meta.get("config") or {})
+    except Exception as exc:  # noqa: BLE001 - a bad config is a corrupt index
+        raise IndexMismatchError(f"index config is invalid: {exc}") from exc
+
+
+@contextlib.contextmanager
+def staged_directory(target: str | Path) -> Iterator[Path]:
+    """Yield a fresh temporary directory that replaces ``target`` only if the block succeeds.
+
+    >>> import tempfile, pathlib
+    >>> t = pathlib.Path(tempfile.mkdtemp()) / "idx"
+    >>> with staged_directory(t) as tmp:
+    ...     _ = (tmp / "f").write_text("x")
+    >>> (t / "f").read_text()
+    'x'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        raise IndexMismatchError(f"{target} exists and is not a directory")
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        yield staging
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+            target.rename(old / "previous")
+        staging.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
