@@ -54,6 +54,13 @@ class ChatModel(abc.ABC):
         """JSON-ready description of the model and its decoding settings (saved with runs)."""
         return {"backend": type(self).__name__, "name": self.name}
 
+    def stats(self) -> dict[str, Any]:
+        """Per-run counters (calls, retries, cache hits); empty by default."""
+        return {}
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release resources (HTTP clients, GPU memory)."""
+
 
 def parse_model_spec(spec: str) -> tuple[str, str]:
     """Split ``BACKEND:NAME``.
@@ -72,9 +79,20 @@ def parse_model_spec(spec: str) -> tuple[str, str]:
 
 
 def load_chat_model(spec: str, **options: Any) -> ChatModel:
-    """Instantiate the backend named in ``spec`` with ``options``."""
+    """Instantiate the backend named in ``spec`` with ``options``.
+
+    ``cache=PATH`` (or ``$TOOLBENCH_LLM_CACHE``) wraps the model in the SQLite LLM-call
+    cache (:mod:`toolbench.models.cache`); ``cache=""`` disables it.
+
+    >>> load_chat_model("scripted:", replies=[{"content": "ok"}]).generate([]).content
+    'ok'
+    """
+    from toolbench.models.cache import CachedChatModel, cache_path_from
+
     backend, name = parse_model_spec(spec)
+    cache = cache_path_from(options.pop("cache", None))
     module = BACKEND_MODULES.get(backend)
     if module is not None and backend not in backends:
         importlib.import_module(module)
-    return backends.get(backend)(name, **options)
+    model = backends.get(backend)(name, **options)
+    return CachedChatModel(model, cache) if cache else model

@@ -1,0 +1,1 @@
+"""Jinja templates that render tool lists into system prompts (one per text format)."""
