@@ -1,0 +1,166 @@
+"""The run-directory layout shared by every command that produces trajectories.
+
+::
+
+    runs/NAME/
+      config.json            the run's configuration and library versions
+      results/{qid}.json     one finished query (a Trajectory record), written atomically
+      trajectories.jsonl     all finished queries merged (rewritten atomically on merge)
+      errors.jsonl           one record per query that raised (appended; retried on resume)
+
+A query counts as finished when its result file exists and parses. A run killed at any
+moment leaves only whole files behind (temp file + rename), so resuming skips exactly
+the finished query ids and redoes the rest. ``trajectories.jsonl`` is derived from
+``results/`` and can always be rebuilt with :func:`merge_results`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from toolbench.errors import InputError
+from toolbench.store import (
+    append_jsonl,
+    atomic_write_json,
+    check_version,
+    iter_jsonl,
+    with_version,
+    write_jsonl,
+)
+from toolbench.types import Trajectory
+
+logger = logging.getLogger(__name__)
+
+RESULTS_DIR = "results"
+TRAJECTORIES = "trajectories.jsonl"
+ERRORS = "errors.jsonl"
+CONFIG = "config.json"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def result_filename(query_id: str) -> str:
+    """The file name of one query's result; ids are made file-system safe.
+
+    >>> result_filename("1073")
+    '1073.json'
+    >>> result_filename("a/b c")
+    'a_b_c-9f597a63.json'
+    """
+    safe = _UNSAFE.sub("_", str(query_id))
+    if safe != str(query_id) or safe.startswith("."):
+        from toolbench.names import stable_hash
+
+        safe = f"{safe}-{stable_hash(str(query_id))}"
+    return f"{safe}.json"
+
+
+class RunDir:
+    """One run directory (see the module docstring)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def results(self) -> Path:
+        return self.path / RESULTS_DIR
+
+    def result_path(self, query_id: str) -> Path:
+        return self.results / result_filename(query_id)
+
+    def write_result(self, trajectory: Trajectory) -> Path:
+        """Write one finished query atomically."""
+        return atomic_write_json(self.result_path(trajectory.query_id), with_version(trajectory.to_dict()), indent=None)
+
+    def write_error(self, query_id: str, error: str) -> None:
+        """Record a query that raised (it is not finished and will be retried)."""
+        append_jsonl(self.path / ERRORS, {"query_id": str(query_id), "error": error})
+
+    def finished_ids(self) -> set[str]:
+        """Query ids with a readable result file (unreadable files are ignored and logged)."""
+        done: set[str] = set()
+        if not self.results.is_dir():
+            return done
+        for path in sorted(self.results.glob("*.json")):
+            record = _read_result(path)
+            if record is not None:
+                done.add(str(record["query_id"]))
+        return done
+
+    def iter_results(self) -> list[Trajectory]:
+        """All finished trajectories, sorted by query id (numeric ids numerically)."""
+        out = []
+        if self.results.is_dir():
+            for path in self.results.glob("*.json"):
+                record = _read_result(path)
+                if record is not None:
+                    out.append(Trajectory.from_dict(record))
+        return sorted(out, key=lambda t: query_sort_key(t.query_id))
+
+    def merge(self) -> Path:
+        """(Re)write ``trajectories.jsonl`` from ``results/`` atomically."""
+        return write_jsonl(self.path / TRAJECTORIES, (t.to_dict() for t in self.iter_results()))
+
+
+def query_sort_key(query_id: str) -> tuple[int, int, str]:
+    """Numeric ids in numeric order, then the rest alphabetically.
+
+    >>> sorted(["608", "1073", "b", "588"], key=query_sort_key)
+    ['588', '608', '1073', 'b']
+    """
+    text = str(query_id)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def _read_result(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return check_version(record, path=path, line=1)
+    except (OSError, json.JSONDecodeError, InputError) as exc:
+        logger.warning("ignoring unreadable result file %s (%s)", path, exc)
+        return None
+
+
+def merge_results(run_dir: str | Path) -> Path:
+    """Rebuild ``trajectories.jsonl`` of ``run_dir`` from its result files."""
+    return RunDir(run_dir).merge()
+
+
+def pending(queries: Iterable[Any], run_dir: str | Path) -> list[Any]:
+    """The queries (objects with ``query_id``) of ``run_dir`` that are not finished yet."""
+    done = RunDir(run_dir).finished_ids()
+    return [q for q in queries if str(q.query_id) not in done]
+
+
+def read_run(run_dir: str | Path) -> list[Trajectory]:
+    """The trajectories of a run directory, a ``trajectories.jsonl`` file, or a ToolBench
+    answer directory (``{qid}_{method}.json`` files).
+
+    Result files win over the merged file, so a run that was killed before its merge is
+    read completely.
+    """
+    path = Path(run_dir)
+    if path.is_file():
+        return [Trajectory.from_dict(r) for r in iter_jsonl(path)]
+    if not path.is_dir():
+        raise InputError("no such run directory or trajectories file", path=str(path))
+    run = RunDir(path)
+    if run.results.is_dir():
+        return run.iter_results()
+    if (path / TRAJECTORIES).is_file():
+        return [Trajectory.from_dict(r) for r in iter_jsonl(path / TRAJECTORIES)]
+    from toolbench.formats.toolbench_answer import read_answer_dir
+
+    trajectories = read_answer_dir(path)
+    if not trajectories:
+        raise InputError("no results/, trajectories.jsonl or ToolBench answer files found", path=str(path))
+    return trajectories
+
+
+def write_trajectories(path: str | Path, trajectories: Iterable[Trajectory]) -> Path:
+    """Write trajectories as a versioned JSONL file atomically."""
+    return write_jsonl(path, (t.to_dict() for t in trajectories))
