@@ -129,6 +129,7 @@ def api_from_doc(
         method=get_field(doc, "method", str, where, default=None),
         url=get_field(doc, "url", str, where, default=None),
         template_response=doc.get("template_response"),
+        native_name=get_field(doc, "native_name", str, where, default=None),
         parameter_aliases=aliases,
         source=source,
     )
