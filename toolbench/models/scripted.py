@@ -139,7 +139,7 @@ class ScriptedModel(ChatModel):
         return len(self._queue)
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": "scripted", "name": self.name, "replies": self._total}
+        return {"backend": "scripted", "name": self.name}
 
 
 def _copy(reply: AssistantMessage) -> AssistantMessage:
