@@ -49,7 +49,7 @@ def parameter_schema(param: dict[str, Any], where: Where, *, required: bool) -> 
     if description:
         schema["description"] = description
     default = param.get("default")
-    if default is None or default == "" or default == [] or default == {}:
+    if default is None or default == "":
         return schema
     ok, value = coerce_value(default, schema.get("type"))
     if ok and not required:
