@@ -1,0 +1,118 @@
+"""Library entry points (what ``toolbench run`` and the CLI call).
+
+>>> from toolbench.types import Trajectory
+>>> [v.label for v in judge_pass([Trajectory("1", "q", "CoT@1")], None)]
+['Unsolved']
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evaluator import bfcl
+from evaluator.cache import JudgeCache
+from evaluator.exact import ExactConfig
+from evaluator.exact import judge_exact as _judge_exact
+from evaluator.fac import judge_fac as _judge_fac
+from evaluator.pass_rate import PassConfig
+from evaluator.pass_rate import judge_pass as _judge_pass
+from evaluator.report import RunResult, build_report
+from evaluator.report import write_report as _write_report
+from evaluator.structured import StructuredAsker
+from evaluator.win_rate import judge_win as _judge_win
+from toolbench.models.base import ChatModel, load_chat_model
+from toolbench.types import Query, Report, Trajectory, Usage, Verdict
+
+logger = logging.getLogger(__name__)
+
+JudgeSpec = StructuredAsker | ChatModel | str | None
+
+
+def make_asker(
+    judge: JudgeSpec, *, cache: str | Path | bool | None = True, retries: int = 2, force_tool_call: bool = True,
+    options: dict[str, Any] | None = None,
+) -> StructuredAsker | None:
+    """A :class:`StructuredAsker` from a model spec (``openai:gpt-4o-mini``), a ChatModel or None.
+
+    ``cache``: True → the default judge cache, a path → that SQLite file, False/None → off.
+    The backends' own call cache is turned off for judge models: repeated judgings must
+    reach the model (the judge cache keys them by judging number).
+    """
+    if judge is None or isinstance(judge, StructuredAsker):
+        return judge
+    model = load_chat_model(judge, cache="") if isinstance(judge, str) else judge
+    store = None if cache in (None, False) else JudgeCache(None if cache is True else cache)  # type: ignore[arg-type]
+    return StructuredAsker(model, store, retries, force_tool_call, dict(options or {}))
+
+
+def judge_pass(
+    trajectories: Sequence[Trajectory], judge: JudgeSpec, *, judgings: int = 1, solvability_check: bool = False,
+    cache: str | Path | bool | None = True,
+) -> list[Verdict]:
+    """Pass verdicts (rules first; without a judge only the rules decide, others are Unjudged)."""
+    asker = make_asker(judge, cache=cache)
+    return _judge_pass(trajectories, asker, PassConfig(judgings=judgings, solvability_check=solvability_check))
+
+
+def judge_win(
+    trajectories: Sequence[Trajectory], reference: Sequence[Trajectory], judge: JudgeSpec, *, judgings: int = 1,
+    cache: str | Path | bool | None = True,
+) -> list[Verdict]:
+    """Win/tie/loss verdicts of ``trajectories`` against ``reference``."""
+    return _judge_win(trajectories, reference, make_asker(judge, cache=cache), judgings=judgings)
+
+
+def judge_fac(
+    trajectories: Sequence[Trajectory], judge: JudgeSpec, *, judgings: int = 1, cache: str | Path | bool | None = True
+) -> list[Verdict]:
+    """Final-answer-only verdicts."""
+    return _judge_fac(trajectories, make_asker(judge, cache=cache), judgings)
+
+
+def judge_exact(trajectories: Sequence[Trajectory], queries: Sequence[Query], **tolerances: Any) -> list[Verdict]:
+    """Correct/incorrect against ``Query.expected_answer`` (``rel_tol``, ``abs_tol``, ``rounding``)."""
+    return _judge_exact(trajectories, queries, ExactConfig(**tolerances))
+
+
+def write_report(
+    out_dir: str | Path, kind: str, runs: Sequence[RunResult], *, groups: dict[str, str] | None = None,
+    config: dict[str, Any] | None = None, seed: int = 0, resamples: int = 1000,
+) -> Report:
+    """Build the report of ``runs`` and write report.json/md/html (+ verdicts) into ``out_dir``."""
+    report = build_report(kind, runs, groups, config, seed=seed, resamples=resamples)
+    _write_report(out_dir, report, runs)
+    return report
+
+
+def ast_verdicts(items: Sequence[bfcl.BfclItem], predictions: dict[str, list[dict[str, Any]]]) -> list[Verdict]:
+    """AST verdicts (``correct``/``incorrect``, reason = error type) for every item.
+
+    An item without a prediction counts as an empty output (no call).
+    """
+    verdicts = []
+    for item in items:
+        row = bfcl.score(item, predictions.get(item.id, []))
+        label = "correct" if row["valid"] else "incorrect"
+        raw = {"error_type": row["error_type"], "errors": row["errors"], "calls": predictions.get(item.id, [])}
+        verdicts.append(Verdict(item.id, label, row["error_type"], "ast", raw, by_rule=True))
+    return verdicts
+
+
+def bench_bfcl(
+    model: ChatModel | str, data_dir: str | Path, *, categories: Sequence[str] | None = None,
+    limit: int | None = None, options: dict[str, Any] | None = None,
+) -> tuple[list[bfcl.BfclItem], dict[str, list[dict[str, Any]]], list[Verdict], Usage]:
+    """Run ``model`` on BFCL question files (first ``limit`` items per file) and score them."""
+    chat = load_chat_model(model) if isinstance(model, str) else model
+    items: list[bfcl.BfclItem] = []
+    for path in bfcl.question_files(data_dir, categories):
+        items.extend(bfcl.read_items(path)[:limit] if limit else bfcl.read_items(path))
+    predictions, usage = {}, Usage()
+    for item in items:
+        prediction = bfcl.predict(chat, item, **(options or {}))
+        predictions[item.id] = prediction.calls
+        usage = usage + prediction.usage
+    return items, predictions, ast_verdicts(items, predictions), usage

@@ -1,0 +1,96 @@
+"""Load what the judges read: runs in any supported format, their groups and trajectory links.
+
+Formats are read by :mod:`toolbench.formats` (our run directories and ``trajectories.jsonl``,
+ToolBench answer directories ``{qid}_{method}.json``, StableToolEval converted files).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolbench.formats import detect_format, read_trajectories
+from toolbench.types import Query, Trajectory
+
+
+@dataclass
+class LoadedRun:
+    """One run's trajectories, its display name and where each trajectory lives on disk."""
+
+    name: str
+    path: Path
+    format: str
+    trajectories: list[Trajectory]
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def groups(self) -> dict[str, str]:
+        """``{query_id: group}`` from the trajectories (``config["group"]``)."""
+        return {t.query_id: str(t.config.get("group") or "") for t in self.trajectories if t.config.get("group")}
+
+    def links(self, out_dir: str | Path) -> dict[str, str]:
+        """Trajectory file paths relative to ``out_dir`` (for the report's per-query table)."""
+        base = Path(out_dir).resolve()
+        return {q: os.path.relpath(p.resolve(), base) for q, p in sorted(self.files.items())}
+
+
+def run_name(path: Path, fmt: str) -> str:
+    """A readable name: the directory name, or ``model/group`` for a converted file.
+
+    >>> run_name(Path("preds/chatgpt_cot/G1_instruction.json"), "stabletooleval")
+    'chatgpt_cot/G1_instruction'
+    >>> run_name(Path("runs/dfs"), "trajectories")
+    'dfs'
+    """
+    if path.is_file() or path.suffix in (".json", ".jsonl"):
+        if fmt == "stabletooleval":
+            return f"{path.parent.name}/{path.stem}"
+        return path.parent.name if path.name == "trajectories.jsonl" else path.stem
+    return path.name or str(path)
+
+
+def _trajectory_files(path: Path, fmt: str, trajectories: list[Trajectory]) -> dict[str, Path]:
+    if path.is_file():
+        return {t.query_id: path for t in trajectories}
+    if fmt == "trajectories":
+        from toolbench.runs import RunDir
+
+        run = RunDir(path)
+        files = {t.query_id: run.result_path(t.query_id) for t in trajectories}
+        return {q: p for q, p in files.items() if p.is_file()}
+    if fmt == "toolbench":
+        found = {p.name.split("_", 1)[0]: p for p in sorted(path.rglob("*.json"))}
+        return {t.query_id: found[t.query_id] for t in trajectories if t.query_id in found}
+    return {}
+
+
+def load_run(path: str | Path, fmt: str = "auto", name: str | None = None) -> LoadedRun:
+    """Read one run (see the module docstring)."""
+    path = Path(path)
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    trajectories = read_trajectories(path, fmt)
+    return LoadedRun(name or run_name(path, fmt), path, fmt, trajectories, _trajectory_files(path, fmt, trajectories))
+
+
+def load_runs(paths: list[str | Path], fmt: str = "auto") -> list[LoadedRun]:
+    """Read several runs; names made unique with ``#2``, ``#3`` suffixes."""
+    runs, seen = [], {}
+    for p in paths:
+        run = load_run(p, fmt)
+        count = seen.get(run.name, 0) + 1
+        seen[run.name] = count
+        if count > 1:
+            run.name = f"{run.name}#{count}"
+        runs.append(run)
+    return runs
+
+
+def merged_groups(runs: list[LoadedRun], queries: list[Query] | None = None) -> dict[str, str]:
+    """Query id → group: from the queries when given, else from the trajectories."""
+    groups: dict[str, str] = {}
+    for run in runs:
+        groups.update(run.groups())
+    for q in queries or []:
+        if q.group:
+            groups[q.query_id] = q.group
+    return groups
