@@ -39,7 +39,9 @@ def _render_assistant(msg: Message, fmt: str) -> str:
     return f"{msg.content}\n{calls}" if msg.content else calls
 
 
-def render_chat(messages: Sequence[Message], tools: list[dict[str, Any]], fmt: str = DEFAULT_FORMAT) -> list[dict[str, str]]:
+def render_chat(
+    messages: Sequence[Message], tools: list[dict[str, Any]], fmt: str = DEFAULT_FORMAT
+) -> list[dict[str, str]]:
     """Plain ``{role, content}`` chat for a template without ``tools=`` support.
 
     Uses the hf backend's own renderer when it provides one, so training text and
