@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolbench.formats import detect_format, read_trajectories
+from toolbench.queries import group_from_filename
 from toolbench.types import Query, Trajectory
 
 
@@ -25,8 +26,11 @@ class LoadedRun:
     files: dict[str, Path] = field(default_factory=dict)
 
     def groups(self) -> dict[str, str]:
-        """``{query_id: group}`` from the trajectories (``config["group"]``)."""
-        return {t.query_id: str(t.config.get("group") or "") for t in self.trajectories if t.config.get("group")}
+        """``{query_id: group}`` from the trajectories (``config["group"]``), else from a
+        group-like path name (``.../G1_instruction``)."""
+        fallback = group_from_filename(self.path.name)
+        out = {t.query_id: str(t.config.get("group") or fallback) for t in self.trajectories}
+        return {q: g for q, g in out.items() if g}
 
     def links(self, out_dir: str | Path) -> dict[str, str]:
         """Trajectory file paths relative to ``out_dir`` (for the report's per-query table)."""
@@ -41,11 +45,15 @@ def run_name(path: Path, fmt: str) -> str:
     'chatgpt_cot/G1_instruction'
     >>> run_name(Path("runs/dfs"), "trajectories")
     'dfs'
+    >>> run_name(Path("answer/chatgpt_dfs/G1_instruction"), "toolbench")
+    'chatgpt_dfs/G1_instruction'
     """
     if path.is_file() or path.suffix in (".json", ".jsonl"):
         if fmt == "stabletooleval":
             return f"{path.parent.name}/{path.stem}"
         return path.parent.name if path.name == "trajectories.jsonl" else path.stem
+    if group_from_filename(path.name):
+        return f"{path.parent.name}/{path.name}"
     return path.name or str(path)
 
 

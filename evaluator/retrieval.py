@@ -67,7 +67,8 @@ def _records(path: Path) -> list[dict[str, Any]]:
         return read_jsonl(path, versioned=False)
     data = read_json(path)
     if isinstance(data, dict):
-        data = [{"query_id": k, **v} if isinstance(v, dict) else {"query_id": k, "retrieved": v} for k, v in data.items()]
+        data = [{"query_id": k, **v} if isinstance(v, dict) else {"query_id": k, "retrieved": v}
+                for k, v in data.items()]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InputError("expected a list of records", path=str(path))
     return data

@@ -1,9 +1,273 @@
-"""CLI commands: evaluate (to be filled by its issue)."""
+"""``toolbench eval ...``, ``toolbench bench bfcl`` and ``toolbench report``: judges and reports.
+
+Thin: options are parsed here and handed to :mod:`evaluator.api`; every evaluation
+writes report.json, report.md, report.html and verdicts/ into ``--out``.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
 import typer
+
+logger = logging.getLogger(__name__)
+
+eval_app = typer.Typer(help="Judge runs: pass rate, win rate, final answers, exact answers, AST, retrieval.",
+                       no_args_is_help=True)
+bench_app = typer.Typer(help="Run a model on a benchmark and score it.", no_args_is_help=True)
+
+JUDGE_HELP = "Judge model spec, e.g. openai:gpt-4o-mini or hf:smollm2 (without one, only the rules decide)."
+RUNS_HELP = "Runs: run directories, trajectories.jsonl, ToolBench answer dirs, StableToolEval converted files."
+FORMAT_HELP = "Input format: auto, trajectories, toolbench, stabletooleval."
+
+
+def _safe(name: str) -> str:
+    """A file-system-safe name.
+
+    >>> _safe("chatgpt_cot/G1_instruction")
+    'chatgpt_cot_G1_instruction'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "run"
+
+
+def _out_dir(out: Path | None, kind: str, names: list[str]) -> Path:
+    return out if out is not None else Path("evals") / f"{kind}-{_safe('+'.join(names))[:80]}"
+
+
+def _cache(no_cache: bool, cache: Path | None) -> Any:
+    return False if no_cache else (cache if cache is not None else True)
+
+
+def _queries(path: Path | None, builtin: bool = False) -> list[Any]:
+    if builtin:
+        from toolbench.builtin_world import builtin_instructions
+
+        return builtin_instructions()
+    if path is None:
+        return []
+    from toolbench.queries import load_queries
+
+    return load_queries(path)
+
+
+def _finish(out: Path, kind: str, runs: list[Any], groups: dict[str, str], config: dict[str, Any], seed: int) -> None:
+    from evaluator.api import write_report
+    from evaluator.report import headline
+
+    report = write_report(out, kind, runs, groups=groups, config=config, seed=seed)
+    for run in runs:
+        typer.echo(headline(report, run.name))
+    typer.echo(f"report: {out / 'report.html'}")
+
+
+def _judge_runs(kind: str, paths: list[Path], judge_model: str | None, judgings: int, fmt: str,
+                queries: Path | None, out: Path | None, seed: int, cache: Any, **extra: Any) -> None:
+    from evaluator import api
+    from evaluator.inputs import load_runs, merged_groups
+    from evaluator.report import RunResult
+
+    runs = load_runs(list(paths), fmt)
+    target = _out_dir(out, kind, [r.name for r in runs])
+    asker = api.make_asker(judge_model, cache=cache)
+    if asker is None:
+        logger.warning("no --judge-model: only the rules decide; other answers are reported as Unjudged")
+    results = []
+    for run in runs:
+        if kind == "pass":
+            verdicts = api.judge_pass(run.trajectories, asker, judgings=judgings, **extra)
+        else:
+            verdicts = api.judge_fac(run.trajectories, asker, judgings=judgings)
+        results.append(RunResult(run.name, verdicts, run.trajectories, run.links(target), _judge_cost(asker)))
+    config = {"judge": asker.judge_id if asker else None, "judgings": judgings, "inputs": [str(p) for p in paths],
+              **extra}
+    _finish(target, kind, results, merged_groups(runs, _queries(queries)), config, seed)
+
+
+def _judge_cost(asker: Any) -> dict[str, Any]:
+    if asker is None:
+        return {}
+    return {"judge_llm_calls": asker.calls, "judge_tokens": asker.usage.total_tokens}
+
+
+def pass_command(
+    runs: list[Path] = typer.Argument(..., help=RUNS_HELP),
+    judge_model: str | None = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP),
+    judgings: int = typer.Option(1, "--judgings", "-n", min=1, help="Judgings per answer (SoPR = mean ± std)."),
+    solvability_check: bool = typer.Option(False, help="Original ToolEval variant: also check task solvability."),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    queries: Path | None = typer.Option(None, help="Queries file (for query groups)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default evals/pass-RUNS)."),
+    seed: int = typer.Option(0, help="Seed of the bootstrap CIs."),
+    cache: Path | None = typer.Option(None, help="Judge cache file (default in $TOOLBENCH_CACHE/judge)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache judge replies."),
+) -> None:
+    """Pass rate (ToolEval rules + LLM judge; SoPR over --judgings)."""
+    _judge_runs("pass", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache),
+                solvability_check=solvability_check)
+
+
+def fac_command(
+    runs: list[Path] = typer.Argument(..., help="Runs in any supported format."),
+    judge_model: str | None = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP),
+    judgings: int = typer.Option(1, "--judgings", "-n", min=1),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    queries: Path | None = typer.Option(None, help="Queries file (for query groups)."),
+    out: Path | None = typer.Option(None, "--out", "-o"),
+    seed: int = typer.Option(0),
+    cache: Path | None = typer.Option(None),
+    no_cache: bool = typer.Option(False, "--no-cache"),
+) -> None:
+    """Final-answer-only judge (query + final answer)."""
+    _judge_runs("fac", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache))
+
+
+def win_command(
+    run: Path = typer.Argument(..., help="The candidate run."),
+    against: Path = typer.Option(..., "--against", "-r", help="The reference run (same queries)."),
+    judge_model: str | None = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP),
+    judgings: int = typer.Option(1, "--judgings", "-n", min=1),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    queries: Path | None = typer.Option(None, help="Queries file (for query groups)."),
+    out: Path | None = typer.Option(None, "--out", "-o"),
+    seed: int = typer.Option(0),
+    cache: Path | None = typer.Option(None),
+    no_cache: bool = typer.Option(False, "--no-cache"),
+) -> None:
+    """Win rate of RUN against --against (both orders per judging; W/T/L, ties count half)."""
+    from evaluator import api
+    from evaluator.inputs import load_run, merged_groups
+    from evaluator.report import RunResult
+
+    cand, ref = load_run(run, fmt), load_run(against, fmt)
+    name = f"{cand.name} vs {ref.name}"
+    target = _out_dir(out, "win", [cand.name, ref.name])
+    asker = api.make_asker(judge_model, cache=_cache(no_cache, cache))
+    verdicts = api.judge_win(cand.trajectories, ref.trajectories, asker, judgings=judgings)
+    result = RunResult(name, verdicts, cand.trajectories, cand.links(target), _judge_cost(asker))
+    config = {"judge": asker.judge_id if asker else None, "judgings": judgings, "candidate": str(run),
+              "reference": str(against)}
+    _finish(target, "win", [result], merged_groups([cand, ref], _queries(queries)), config, seed)
+
+
+def exact_command(
+    runs: list[Path] = typer.Argument(..., help="Runs in any supported format."),
+    queries: Path | None = typer.Option(None, help="Queries file with expected_answer fields."),
+    builtin: bool = typer.Option(False, "--builtin", help="Use the built-in instruction set's expected answers."),
+    rel_tol: float = typer.Option(1e-6, help="Relative tolerance of numbers."),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o"),
+    seed: int = typer.Option(0),
+) -> None:
+    """Exact answers: numbers with tolerance, normalised strings."""
+    from evaluator import api
+    from evaluator.inputs import load_runs, merged_groups
+    from evaluator.report import RunResult
+    from toolbench.errors import InputError
+
+    query_list = _queries(queries, builtin)
+    if not any(q.expected_answer is not None for q in query_list):
+        raise InputError("no expected answers: give --queries FILE (with expected_answer) or --builtin")
+    loaded = load_runs(list(runs), fmt)
+    target = _out_dir(out, "exact", [r.name for r in loaded])
+    results = [RunResult(r.name, api.judge_exact(r.trajectories, query_list, rel_tol=rel_tol), r.trajectories,
+                         r.links(target)) for r in loaded]
+    _finish(target, "exact", results, merged_groups(loaded, query_list), {"rel_tol": rel_tol}, seed)
+
+
+def ast_command(
+    predictions: Path = typer.Option(..., help="Predictions JSONL: {id, result: [{name: args}]} or {id, tool_calls}."),
+    answers: Path = typer.Option(..., help="BFCL possible-answer file (JSON Lines)."),
+    questions: Path | None = typer.Option(None, help="BFCL question file (default: beside possible_answer/)."),
+    out: Path | None = typer.Option(None, "--out", "-o"),
+    seed: int = typer.Option(0),
+) -> None:
+    """BFCL-style AST check of function calls against possible answers."""
+    from evaluator import api, bfcl
+    from evaluator.report import RunResult
+
+    question_file = questions or answers.parent.parent / answers.name
+    items = bfcl.read_items(question_file, bfcl.read_answers(answers))
+    verdicts = api.ast_verdicts(items, bfcl.read_predictions(predictions))
+    groups = {i.id: i.category for i in items}
+    target = _out_dir(out, "ast", [predictions.stem])
+    _finish(target, "ast", [RunResult(predictions.stem, verdicts)], groups,
+            {"questions": str(question_file), "answers": str(answers)}, seed)
+
+
+def retrieval_command(
+    results: list[Path] = typer.Argument(..., help="Retriever result files (JSONL or JSON)."),
+    queries: Path | None = typer.Option(None, help="Queries file with relevant APIs (when results lack them)."),
+    k: list[int] = typer.Option([1, 3, 5], "--k", help="Cut-offs."),
+    out: Path | None = typer.Option(None, "--out", "-o"),
+    seed: int = typer.Option(0),
+) -> None:
+    """NDCG@k, recall@k, completeness@k from retriever result files."""
+    from evaluator.report import RunResult
+    from evaluator.retrieval import judge_retrieval, read_results, summarise
+
+    query_list = _queries(queries)
+    target = _out_dir(out, "retrieval", [p.stem for p in results])
+    runs = []
+    for path in results:
+        rows = judge_retrieval(read_results(path), query_list, k)
+        metrics, groups = summarise(rows, k, seed=seed)
+        runs.append(RunResult(path.stem, [], metrics=metrics, groups=groups,
+                              rows=[{"run": path.stem, **r} for r in rows]))
+    _finish(target, "retrieval", runs, {}, {"k": list(k)}, seed)
+
+
+def bfcl_command(
+    model: str = typer.Option(..., "--model", "-m", help="Model spec, e.g. hf:smollm2, openai:gpt-4o-mini."),
+    data: Path = typer.Option(..., "--data", help="Folder with BFCL_*.json and possible_answer/."),
+    category: list[str] = typer.Option(None, "--category", "-c", help="Only these categories (e.g. simple_python)."),
+    limit: int | None = typer.Option(None, help="First N items of each file."),
+    out: Path | None = typer.Option(None, "--out", "-o"),
+    seed: int = typer.Option(0),
+) -> None:
+    """Run a model on BFCL question files and score its calls with the AST checker."""
+    from evaluator import api
+    from evaluator.report import RunResult
+    from toolbench.store import write_jsonl
+
+    items, predictions, verdicts, usage = api.bench_bfcl(model, data, categories=category or None, limit=limit)
+    name = _safe(model)
+    target = _out_dir(out, "bfcl", [name])
+    write_jsonl(target / "predictions.jsonl", ({"id": i.id, "result": predictions[i.id]} for i in items))
+    metrics = {"llm_calls": usage.llm_calls, "tokens": usage.total_tokens}
+    _finish(target, "ast", [RunResult(model, verdicts, metrics=metrics)], {i.id: i.category for i in items},
+            {"model": model, "data": str(data), "limit": limit, "categories": category or []}, seed)
+
+
+def report_command(
+    paths: list[Path] = typer.Argument(..., help="Eval output folders (with report.json) or runs (rules + cost only)."),
+    out: Path = typer.Option(Path("evals/report"), "--out", "-o"),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    seed: int = typer.Option(0),
+) -> None:
+    """Combine eval reports, or report runs' rule-based pass labels and cost without a judge."""
+    from evaluator.combine import combined_report
+
+    report = combined_report(paths, fmt=fmt, out_dir=out, seed=seed)
+    from evaluator.report import headline, write_report
+
+    write_report(out, report)
+    for run in report.metrics:
+        typer.echo(headline(report, run))
+    typer.echo(f"report: {out / 'report.html'}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``eval``, ``bench`` and ``report`` to ``app``."""
+    eval_app.command("pass")(pass_command)
+    eval_app.command("win")(win_command)
+    eval_app.command("fac")(fac_command)
+    eval_app.command("exact")(exact_command)
+    eval_app.command("ast")(ast_command)
+    eval_app.command("retrieval")(retrieval_command)
+    bench_app.command("bfcl")(bfcl_command)
+    app.add_typer(eval_app, name="eval")
+    app.add_typer(bench_app, name="bench")
+    app.command("report")(report_command)
