@@ -67,13 +67,13 @@ def _python_document(document: Document) -> list[ApiSpec]:  # pragma: no cover -
 for _format in (
     Format(_tb.QUERIES, "ToolBench / StableToolBench query file (api_list of each query)",
            _tb.is_query_file, _tb.load_query_apis),
+    Format(_seal.SEAL, "Seal-Tools tool.jsonl", _seal.is_seal, _seal.load_seal),
+    Format(_fn.BFCL, "BFCL question file (function lists)", _fn.is_bfcl, _fn.load_bfcl),
     Format(_tb.FLAT, "flat JSON list of ToolBench API docs (StableToolBench catalog.json)",
            _tb.is_flat, _tb.load_flat),
     Format(_tb.TOOL, "ToolBench tool file <Category>/<tool>.json", _tb.is_tool_file, _tb.load_tool_file),
     Format(_fn.MCP, "MCP tools/list result (name, description, inputSchema)", _fn.is_mcp, _fn.load_mcp),
     Format(_fn.OPENAI, "OpenAI chat-completions tools list", _fn.is_openai, _fn.load_openai),
-    Format(_seal.SEAL, "Seal-Tools tool.jsonl", _seal.is_seal, _seal.load_seal),
-    Format(_fn.BFCL, "BFCL question file (function lists)", _fn.is_bfcl, _fn.load_bfcl),
     Format(PYTHON, "Python functions: file.py, pkg.module or pkg.module:function",
            _not_a_document, _python_document),
 ):
@@ -86,7 +86,7 @@ def detect_format(document: Document) -> str:
         if FORMATS.get(name).detect(document.data):
             return name
     known = ", ".join(FORMATS.names())
-    raise InputError(f"unknown catalog format (use --format; known: {known})", path=str(document.path))
+    raise InputError(f"unknown catalog format (name one with --format; known: {known})", path=str(document.path))
 
 
 def _files_of(directory: Path) -> list[Path]:

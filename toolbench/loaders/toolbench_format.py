@@ -184,7 +184,8 @@ def _first(data: Any) -> Any:
 def is_flat(data: Any) -> bool:
     """A list whose first item looks like a ToolBench API doc."""
     first = _first(data)
-    return isinstance(first, dict) and "api_name" in first and "tool_name" in first and "query" not in first
+    return isinstance(first, dict) and bool({"api_name", "tool_name", "category_name"} & set(first)) and not (
+        {"query", "api_list"} & set(first))
 
 
 def is_query_file(data: Any) -> bool:
