@@ -276,15 +276,29 @@ def check_parallel(functions: list[dict[str, Any]], output: Calls, truth: Calls)
 
     for ti in range(len(truth)):
         if not assign(ti, set()):
-            return _unmatched(ti, table[ti], output, truth[ti])
+            return _unmatched(ti, table[ti], output, truth[ti], set(match))
     return OK
 
 
-def _unmatched(ti: int, row: list[CheckResult], output: list[dict[str, Any]], truth: dict[str, Any]) -> CheckResult:
-    """The most telling failure for an unmatched ground truth: a same-named call's error."""
+_STAGE = ("wrong_func_name", "missing_required", "unexpected_param", "type_error", "value_error", "missing_optional")
+
+
+def _stage(error_type: str) -> int:
+    """How far a call got through the checks before failing (later = closer to right).
+
+    >>> _stage("wrong_func_name") < _stage("type_error:simple") < _stage("value_error:string")
+    True
+    """
+    return next((i for i, s in enumerate(_STAGE) if error_type.startswith(s)), 0)
+
+
+def _unmatched(ti: int, row: list[CheckResult], output: Calls, truth: dict[str, Any], used: set[int]) -> CheckResult:
+    """The most telling failure for an unmatched ground truth: the same-named call (preferring
+    calls not matched elsewhere) that got furthest through the checks."""
     name = next(iter(truth))
-    same = [r for o, r in zip(output, row, strict=True) if o and names_match(next(iter(o)), name) and not r.valid]
-    best = same[0] if same else CheckResult.fail("wrong_func_name", f"no call to {name!r}")
+    same = [(oi in used, -_stage(r.error_type), oi) for oi, (o, r) in enumerate(zip(output, row, strict=True))
+            if o and names_match(next(iter(o)), name) and not r.valid]
+    best = row[min(same)[2]] if same else CheckResult.fail("wrong_func_name", f"no call to {name!r}")
     return CheckResult(False, best.error_type, [f"ground truth #{ti} ({name}) has no matching call", *best.errors])
 
 
