@@ -1,0 +1,149 @@
+"""Gold solution paths: run a query's known call chain with the real tools.
+
+For instructions with ``extra["gold_calls"]`` (the built-in world, template instructions)
+a training set exists without any teacher model: each gold call is executed by the real
+executor, the observations are recorded, and the path ends with
+``Finish(give_answer, final_answer)``. The opening messages and tool schemas come from
+an ``opening`` function — the planner's own prompt builder in ``toolbench data gold``
+(``data`` never imports ``planner``), so the training text is exactly what the planner
+shows the model at inference. A gold call that fails gives a trajectory with
+``finish_reason = error``; SFT conversion drops it (solved paths only).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from toolbench.errors import InputError
+from toolbench.types import (
+    FinishReason,
+    Message,
+    Observation,
+    ObservationStatus,
+    Query,
+    Step,
+    ToolCall,
+    Trajectory,
+    Usage,
+)
+
+logger = logging.getLogger(__name__)
+
+Opening = Callable[[Query], tuple[list[Message], list[dict[str, Any]]]]
+FINISH = "Finish"
+GOLD_METHOD = "gold"
+
+
+def gold_calls(query: Query) -> list[ToolCall]:
+    """The ordered gold calls of ``query`` (``extra["gold_calls"]``) as :class:`ToolCall` s.
+
+    >>> gold_calls(Query("1", "q", extra={"gold_calls": [{"name": "f", "arguments": {"x": 1}}]}))
+    [ToolCall(id='call_0', name='f', arguments={'x': 1})]
+    """
+    raw = query.extra.get("gold_calls")
+    if not isinstance(raw, list) or not raw:
+        raise InputError("query has no extra.gold_calls list", record=query.query_id, field="extra.gold_calls")
+    calls = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise InputError("a gold call needs a 'name'", record=query.query_id, field=f"extra.gold_calls[{i}]")
+        calls.append(ToolCall(f"call_{i}", item["name"], dict(item.get("arguments") or {})))
+    return calls
+
+
+def answer_text(value: Any) -> str:
+    """An expected answer written as a final answer.
+
+    >>> answer_text(True), answer_text([2, 3.5, "x"]), answer_text({"any_of": ["a", "b"]}), answer_text(None)
+    ('yes', '2, 3.5 and x', 'a', '')
+    """
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict) and value.get("any_of"):
+        return answer_text(value["any_of"][0])
+    if isinstance(value, list):
+        parts = [answer_text(v) for v in value]
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    return "" if value is None else str(value)
+
+
+def final_answer(query: Query, observations: list[Observation]) -> str:
+    """The gold final answer: from the expected answer, else the last observation."""
+    answers = query.extra.get("gold_answers")
+    if isinstance(answers, list) and answers:
+        return "; ".join(answer_text(a) for a in answers)
+    if query.expected_answer is not None:
+        return answer_text(query.expected_answer)
+    return observations[-1].content if observations else ""
+
+
+def thought_for(call: ToolCall, index: int, total: int) -> str:
+    """A short deterministic thought before a gold call.
+
+    >>> thought_for(ToolCall("c", "is_prime", {"n": 7}), 0, 2)
+    'Step 1 of 2: call is_prime.'
+    """
+    return f"Step {index + 1} of {total}: call {call.name}."
+
+
+def gold_trajectory(query: Query, executor: Any, opening: Opening) -> Trajectory:
+    """The gold solution path of ``query`` (see the module docstring)."""
+    messages, tools = opening(query)
+    messages = list(messages)
+    calls = gold_calls(query)
+    steps: list[Step] = []
+    started = time.perf_counter()
+    for index, call in enumerate(calls):
+        thought = thought_for(call, index, len(calls))
+        observation = executor.call(call)
+        messages.append(Message("assistant", thought, [call]))
+        messages.append(Message("tool", observation.content, tool_call_id=call.id, name=call.name))
+        steps.append(Step(thought, call, observation))
+        if not observation.ok:
+            return _trajectory(query, messages, tools, steps, started, error=f"{call.name}: {observation.error}")
+    answer = final_answer(query, [s.observation for s in steps if s.observation])
+    finish = ToolCall(f"call_{len(calls)}", FINISH, {"return_type": "give_answer", "final_answer": answer})
+    thought = "I have all the information I need."
+    messages.append(Message("assistant", thought, [finish]))
+    steps.append(Step(thought, finish, Observation(finish.id, "", status=ObservationStatus.FINISH, name=FINISH)))
+    return _trajectory(query, messages, tools, steps, started, answer=answer)
+
+
+def _trajectory(query: Query, messages: list[Message], tools: list[dict[str, Any]], steps: list[Step],
+                started: float, *, answer: str = "", error: str = "") -> Trajectory:
+    api_calls = sum(1 for s in steps if s.action is not None and s.action.name != FINISH)
+    return Trajectory(
+        query_id=query.query_id, query=query.query, method=GOLD_METHOD, api_ids=list(query.api_ids),
+        tools=list(tools), messages=messages, steps=steps,
+        finish_reason=FinishReason.ERROR if error else FinishReason.GIVE_ANSWER, final_answer=answer,
+        usage=Usage(api_calls=api_calls, seconds=round(time.perf_counter() - started, 6)),
+        config={"method": GOLD_METHOD}, model=GOLD_METHOD, error=error,
+    )
+
+
+def gold_trajectories(queries: Iterable[Query], executor: Any, opening: Opening) -> list[Trajectory]:
+    """Gold paths for every query that has gold calls (others are skipped and logged)."""
+    out = []
+    for query in queries:
+        if not query.extra.get("gold_calls"):
+            logger.warning("query %s has no gold calls; skipped", query.query_id)
+            continue
+        trajectory = gold_trajectory(query, executor, opening)
+        if trajectory.error:
+            logger.warning("gold path of %s failed: %s", query.query_id, trajectory.error)
+        out.append(trajectory)
+    return out
+
+
+def simple_opening(catalog: Any, finish_tool: dict[str, Any], system: str = "") -> Opening:
+    """An ``opening`` from a catalog: optional system text, the query as the user turn,
+    the offered APIs' OpenAI schemas plus ``finish_tool`` (for tests and non-planner use)."""
+
+    def opening(query: Query) -> tuple[list[Message], list[dict[str, Any]]]:
+        messages = ([Message("system", system)] if system else []) + [Message("user", query.query)]
+        return messages, catalog.openai_tools(query.api_ids) + [finish_tool]
+
+    return opening
