@@ -84,6 +84,13 @@ def test_bad_export_requests(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert not (tmp_path / "y").exists()
 
 
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from toolbench import __version__
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.strip() == f"toolbench-kit {__version__}"
+
+
 def test_formats_lists_readers_and_writers(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "catalog", "formats")
     assert code == 0 and "read   seal-tools" in out and "write  openai" in out

@@ -115,6 +115,7 @@ def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
         load_catalog(tmp_path / "nope.json")
     with pytest.raises(InputError, match="empty"):
         load_catalog(write(tmp_path / "empty.json", "  \n"))
+    assert load_specs(write(tmp_path / "none.json", [])) == []
     with pytest.raises(ConfigError, match="unknown catalog format 'yaml'"):
         load_catalog(write(tmp_path / "y.json", FLAT), fmt="yaml")
 

@@ -110,6 +110,9 @@ def load_specs(path: PathLike, fmt: str | None = None) -> list[ApiSpec]:
     if not path.exists():
         raise InputError("no such file or folder", path=target)
     document = read_document(path)
+    if document.data in ([], {}) or document.data == {"tools": []}:
+        logger.warning("%s: no APIs in this file", path)
+        return []
     name = fmt or detect_format(document)
     specs = FORMATS.get(name).load(document)
     logger.debug("%s: %d APIs (%s)", path, len(specs), name)
