@@ -21,14 +21,15 @@ from toolbench.types import Trajectory, Verdict
 
 logger = logging.getLogger(__name__)
 
-_RANK = {SOLVED: 2, UNSURE: 1}
+_RANK = {SOLVED: 3, UNSURE: 2, UNJUDGED: 1}
 
 
 def pass_rank(label: str) -> int:
-    """Solved 2, Unsure 1, anything else (Unsolved, Error, Unjudged) 0.
+    """Solved 3, Unsure 2, Unjudged 1 (an answer no judge looked at still beats none, as in
+    ToolEval), anything else (Unsolved, Error) 0.
 
-    >>> pass_rank("Solved"), pass_rank("Unsure"), pass_rank("Unsolved"), pass_rank("Error")
-    (2, 1, 0, 0)
+    >>> pass_rank("Solved"), pass_rank("Unsure"), pass_rank("Unjudged"), pass_rank("Unsolved"), pass_rank("Error")
+    (3, 2, 1, 0, 0)
     """
     return _RANK.get(label, 0)
 

@@ -1,0 +1,88 @@
+"""`toolbench bench bfcl` and `toolbench eval ast` with a scripted model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluator import api, bfcl
+from evaluator.ast_check import ground_truth_output
+from toolbench.cli import main
+from toolbench.models.scripted import ScriptedModel
+
+
+@pytest.fixture
+def data(shared_data):
+    return shared_data / "bfcl"
+
+
+def _reply(calls):
+    return {"content": None, "tool_calls": [
+        {"id": f"c{i}", "name": bfcl.tool_name(name), "arguments": args}
+        for i, call in enumerate(calls) for name, args in call.items()]}
+
+
+def _script(data, n, wrong=()):
+    """Replies for the first n simple_python items: ground truth, except items in ``wrong`` (no call)."""
+    items = bfcl.read_items(data / "BFCL_v4_simple_python.json")[:n]
+    return [{"content": "I cannot help."} if i in wrong else _reply(ground_truth_output(it.ground_truth, it.functions))
+            for i, it in enumerate(items)]
+
+
+def test_tools_for_converts_bfcl_schemas(data):
+    item = bfcl.read_items(data / "BFCL_v4_simple_python.json")[1]
+    tools, names = bfcl.tools_for(item.functions)
+    fn = tools[0]["function"]
+    assert fn["name"] == "math_factorial" and names == {"math_factorial": "math.factorial"}
+    assert fn["parameters"]["type"] == "object"
+
+
+def test_bench_scores_a_scripted_model(data):
+    model = ScriptedModel(replies=_script(data, 4, wrong={2}))
+    items, predictions, verdicts, usage = api.bench_bfcl(model, data, categories=["simple_python"], limit=4)
+    assert [v.label for v in verdicts] == ["correct", "correct", "incorrect", "correct"]
+    assert verdicts[2].reason == "wrong_count" and predictions[items[2].id] == []
+    assert predictions["simple_python_1"] == [{"math.factorial": {"number": 5}}]
+    assert usage.llm_calls == 4
+    tools = model.calls[0]["tools"]
+    assert tools[0]["function"]["name"] == "calculate_triangle_area"
+
+
+def test_bench_cli_writes_report_and_predictions(data, tmp_path, capsys):
+    script = tmp_path / "replies.jsonl"
+    script.write_text("".join(json.dumps(r) + "\n" for r in _script(data, 3, wrong={0})))
+    out = tmp_path / "bench"
+    code = main(["bench", "bfcl", "--model", f"scripted:{script}", "--data", str(data), "-c", "simple_python",
+                 "--limit", "3", "-o", str(out)])
+    assert code == 0
+    report = json.loads((out / "report.json").read_text())
+    (run, metrics), = report["metrics"].items()
+    assert metrics["mean"] == pytest.approx(2 / 3) and metrics["n"] == 3
+    assert report["groups"][run]["simple"]["n"] == 3
+    assert len((out / "predictions.jsonl").read_text().splitlines()) == 3
+    assert "66.7" in capsys.readouterr().out
+
+
+def test_eval_ast_cli_on_predictions(data, tmp_path):
+    items = bfcl.read_items(data / "BFCL_v4_parallel.json")[:5]
+    preds = tmp_path / "preds.jsonl"
+    lines = [{"id": i.id, "result": ground_truth_output(i.ground_truth, i.functions)} for i in items]
+    lines[1]["result"] = lines[1]["result"][:1]
+    preds.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "ast"
+    assert main(["eval", "ast", "--predictions", str(preds), "--answers",
+                 str(data / "possible_answer/BFCL_v4_parallel.json"), "-o", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    rows = {r["query_id"]: r for r in report["rows"]}
+    # items not in the predictions file count as no call
+    assert rows["parallel_1"]["majority"] == "incorrect" and rows["parallel_1"]["reason"] == "wrong_count"
+    assert rows["parallel_0"]["majority"] == "correct" and rows["parallel_199"]["majority"] == "incorrect"
+
+
+def test_bad_predictions_file_is_a_clear_error(data, tmp_path, capsys):
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text('{"id": "parallel_0", "result": "not a list"}\n')
+    code = main(["eval", "ast", "--predictions", str(preds), "--answers",
+                 str(data / "possible_answer/BFCL_v4_parallel.json"), "-o", str(tmp_path / "o")])
+    assert code == 2 and "record 1" in capsys.readouterr().err
