@@ -84,6 +84,17 @@ def test_bad_export_requests(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert not (tmp_path / "y").exists()
 
 
+def test_show_one_api(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "catalog", "show", "molar_mass_for_element_facts")
+    shown = json.loads(out)
+    assert code == 0 and shown["id"] == "Science::Element Facts::Molar mass"
+    assert shown["tool"]["function"]["parameters"]["required"] == ["formula"]
+    code, out, _ = run(capsys, "catalog", "show", "Science::Element Facts::Molar mass")
+    assert code == 0 and json.loads(out)["function_name"] == "molar_mass_for_element_facts"
+    code, _, err = run(capsys, "catalog", "show", "nope")
+    assert code == 2 and "no API with function name or id 'nope'" in err
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     from toolbench import __version__
 

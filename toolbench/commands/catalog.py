@@ -1,4 +1,4 @@
-"""``toolbench catalog``: statistics, export and formats of tool catalogs."""
+"""``toolbench catalog``: statistics, export, single APIs and formats of tool catalogs."""
 
 from __future__ import annotations
 
@@ -74,6 +74,26 @@ def export_command(
     typer.echo(f"wrote {len(catalog):,} APIs as {fmt} to {written}")
 
 
+def show_command(
+    name: str = typer.Argument(..., help="A function name (search_for_yt) or an API id (Data::YT::Search)."),
+    paths: list[str] = typer.Argument(None, help=PATHS_HELP + " Default: the packaged example catalog."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="Input format (default: detect from content)."),
+) -> None:
+    """Show one API: its id, function name, OpenAI schema and ToolBench extras."""
+    from toolbench.errors import InputError
+    from toolbench.loaders import load_catalog
+
+    catalog = load_catalog(paths or [str(example_catalog_path())], fmt=fmt)
+    api = catalog.by_function_name(name) or (catalog.get(name) if name in catalog else None)
+    if api is None:
+        raise InputError(f"no API with function name or id {name!r} in the catalog")
+    typer.echo(json.dumps({
+        "id": api.id, "function_name": catalog.function_name(api.id), "source": api.source,
+        "tool": catalog.openai_tool(api.id), "parameter_aliases": api.parameter_aliases,
+        "method": api.method, "url": api.url, "template_response": api.template_response,
+    }, indent=2, ensure_ascii=False))
+
+
 def formats_command() -> None:
     """List the catalog formats this version reads and writes."""
     from toolbench.exporters import EXPORTERS
@@ -90,5 +110,6 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Read, count and convert tool catalogs.", no_args_is_help=True)
     group.command("stats")(stats_command)
     group.command("export")(export_command)
+    group.command("show")(show_command)
     group.command("formats")(formats_command)
     app.add_typer(group, name="catalog")
