@@ -87,6 +87,8 @@ def test_duplicates_merge_across_files(tmp_path: Path) -> None:
     [
         (lambda d: d.pop("api_name"), "api_name"),
         (lambda d: d.update(tool_name=7), "tool_name"),
+        (lambda d: d.update(api_name="  "), "api_name"),
+        (lambda d: d.update(api_description=["x"]), "api_description"),
         (lambda d: d.update(required_parameters="q"), "required_parameters"),
         (lambda d: d.update(required_parameters=[{"type": "STRING"}]), "required_parameters[0].name"),
         (lambda d: d.update(optional_parameters=["x"]), "optional_parameters[0]"),

@@ -119,10 +119,15 @@ def api_from_doc(
     name_key = "api_name" if "api_name" in doc or "name" not in doc else "name"
     desc_key = "api_description" if "api_description" in doc else "description"
     parameters, aliases = toolbench_parameters(doc, where)
+    tool = tool if tool is not None else get_field(doc, "tool_name", str, where)
+    name = get_field(doc, name_key, str, where)
+    for key, value in (("tool_name", tool), (name_key, name)):
+        if not value.strip():
+            raise where.error("the name is empty", where.field(key))
     return ApiSpec(
         category=category if category is not None else get_field(doc, "category_name", str, where),
-        tool=tool if tool is not None else get_field(doc, "tool_name", str, where),
-        name=get_field(doc, name_key, str, where),
+        tool=tool,
+        name=name,
         description=(get_field(doc, desc_key, str, where, default="") or "").strip(),
         parameters=parameters,
         tool_description=tool_description or get_field(doc, "tool_description", str, where, default=""),
