@@ -9,7 +9,7 @@ import pytest
 
 from toolbench.errors import InputError, SchemaVersionError
 from toolbench.loaders import load_catalog
-from toolbench.queries import load_queries
+from toolbench.queries import load_queries, write_queries
 
 API_LIST = [
     {"category_name": "Data", "tool_name": "TheClique", "api_name": "Transfermarkt search",
@@ -128,3 +128,31 @@ def test_every_shared_query_file_loads(shared_data: Path) -> None:
     assert len(seal) == 700 and all(q.relevant_api_ids for q in seal)
     for path in sorted((shared_data / "bfcl").glob("BFCL_*.json")):
         assert load_queries(path)
+
+
+def test_write_queries_round_trip(tmp_path: Path) -> None:
+    pair = [["TheClique", "Songkick artist"]]
+    records = [{"query_id": 588, "query": "Messi?", "api_list": API_LIST, "relevant APIs": pair},
+               {"query_id": "x-1", "query": "Other", "api_list": API_LIST[:1], "relevant APIs": []}]
+    source = write(tmp_path / "G1_tool.json", records)
+    queries = load_queries(source)
+    catalog = load_catalog(source)
+    out = tmp_path / "out" / "G1_tool.json"
+    write_queries(out, queries, catalog=catalog, fmt="toolbench")
+    assert load_queries(out) == queries
+    assert json.loads(out.read_text())[0]["query_id"] == 588
+    assert load_catalog(out).ids == catalog.ids
+    lines = write_queries(tmp_path / "q.jsonl", queries)
+    assert load_queries(lines) == [q for q in queries]
+    with pytest.raises(InputError, match="needs the catalog"):
+        write_queries(tmp_path / "x.json", queries, fmt="toolbench")
+
+
+def test_shared_query_files_round_trip(shared_data: Path, tmp_path: Path) -> None:
+    source = shared_data / "stabletoolbench" / "queries" / "G1_instruction.json"
+    queries = load_queries(source)
+    catalog = load_catalog(source)
+    out = write_queries(tmp_path / "G1_instruction.json", queries, catalog=catalog, fmt="toolbench")
+    assert load_queries(out) == queries
+    again = load_catalog(out)
+    assert [a.to_dict() for a in again] == [a.to_dict() for a in catalog]

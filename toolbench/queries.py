@@ -17,10 +17,14 @@ Formats (detected from content):
   ``api_ids``; the whole question and the functions are kept in ``extra``.
 
 With a ``catalog``, every API id must be in it (errors name the record and field).
+
+:func:`write_queries` writes queries back, as our JSONL (versioned) or as a ToolBench
+query file (``api_list`` docs from the catalog, ``"relevant APIs"`` pairs).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +34,7 @@ from toolbench.catalog import Catalog
 from toolbench.errors import InputError
 from toolbench.loaders.function_formats import bfcl_functions, is_bfcl
 from toolbench.loaders.source import Document, Where, expect_object, get_field, read_document
-from toolbench.store import check_version
+from toolbench.store import atomic_write_text, check_version, write_jsonl
 from toolbench.types import Query, make_api_id
 
 _GROUP = re.compile(r"^(G\d+)(?:_(instruction|category|tool))?", re.IGNORECASE)
@@ -247,3 +251,37 @@ def load_queries(path: str | Path, catalog: Catalog | None = None) -> list[Query
     if catalog is not None:
         _check_known(queries, catalog, str(document.path))
     return queries
+
+
+def toolbench_record(query: Query, catalog: Catalog) -> dict[str, Any]:
+    """A query as a ToolBench query-file record (numeric ids stay numbers).
+
+    >>> from toolbench.types import ApiSpec
+    >>> catalog = Catalog([ApiSpec("Data", "YT", "Search", method="GET")])
+    >>> record = toolbench_record(Query("7", "Find cats", ["Data::YT::Search"], ["Data::YT::Search"]), catalog)
+    >>> record["query_id"], record["relevant APIs"], record["api_list"][0]["api_name"]
+    (7, [['YT', 'Search']], 'Search')
+    """
+    from toolbench.exporters import toolbench_doc
+
+    relevant = [catalog.get(i) for i in query.relevant_api_ids]
+    record: dict[str, Any] = {
+        "query": query.query,
+        "query_id": int(query.query_id) if query.query_id.isdigit() else query.query_id,
+        "api_list": [toolbench_doc(catalog.get(i)) for i in query.api_ids],
+        "relevant APIs": [[api.tool, api.name] for api in relevant],
+    }
+    return {**record, **{k: v for k, v in query.extra.items() if k not in record}}
+
+
+def write_queries(path: str | Path, queries: list[Query], *, catalog: Catalog | None = None,
+                  fmt: str = "jsonl") -> Path:
+    """Write ``queries`` atomically as ``jsonl`` (our wire form) or ``toolbench`` (needs the catalog)."""
+    if fmt == "jsonl":
+        return write_jsonl(path, [q.to_dict() for q in queries])
+    if fmt != "toolbench":
+        raise InputError(f"unknown query file format {fmt!r} (known: jsonl, toolbench)")
+    if catalog is None:
+        raise InputError("writing ToolBench query files needs the catalog (for api_list)", path=str(path))
+    records = [toolbench_record(q, catalog) for q in queries]
+    return atomic_write_text(path, json.dumps(records, ensure_ascii=False, indent=2) + "\n")
