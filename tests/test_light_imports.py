@@ -11,11 +11,11 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent
 BLOCKED = ("torch", "faiss", "transformers", "sentence_transformers", "peft", "datasets", "bm25s", "trl")
 PACKAGES = ("toolbench", "planner", "evaluator", "data")
 
