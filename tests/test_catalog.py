@@ -68,3 +68,20 @@ def test_openai_tool_schema() -> None:
     assert tool["function"]["parameters"] == {"type": "object", "properties": {}, "required": []}
     long = ApiSpec("D", "T", "A", "x" * 5000)
     assert len(Catalog([long]).openai_tool(long.id)["function"]["description"]) == 1024
+
+
+def test_random_names_stay_unique_valid_and_reversible() -> None:
+    rng = random.Random(1234)
+    alphabet = "abcXYZ019 _-./:!天气é"
+    apis = []
+    for _ in range(600):
+        tool = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 70)))
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 50)))
+        native = name if rng.random() < 0.3 else None
+        apis.append(ApiSpec(rng.choice(["A", "B"]), tool, name, native_name=native))
+    catalog = Catalog(apis)
+    names = catalog.name_map
+    assert len(names) == len(catalog)
+    for name, api_id in names.items():
+        assert FUNCTION_NAME_RE.match(name), name
+        assert catalog.function_name(api_id) == name

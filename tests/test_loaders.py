@@ -357,3 +357,42 @@ def test_every_stabletoolbench_query_file_loads(shared_data: Path) -> None:
         catalog = load_catalog(path)
         assert len(catalog) > 0
         assert set(catalog.ids) <= set(full.ids)
+
+
+def assert_standard(node: object) -> None:
+    """No non-standard ``optional`` keys and only JSON Schema type names, at any depth."""
+    if isinstance(node, list):
+        for item in node:
+            assert_standard(item)
+    if not isinstance(node, dict):
+        return
+    assert "optional" not in node
+    types = node.get("type", [])
+    for name in types if isinstance(types, list) else [types]:
+        assert name in {"string", "integer", "number", "boolean", "object", "array", "null"}, name
+    for key in ("properties", "$defs"):
+        for sub in (node.get(key) or {}).values():
+            assert_standard(sub)
+    for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
+        if key in node:
+            assert_standard(node[key])
+
+
+def test_every_bfcl_question_function_is_valid_json_schema(shared_data: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    from toolbench.loaders.function_formats import bfcl_functions
+    from toolbench.loaders.source import Where
+
+    seen: set[str] = set()
+    for path in sorted((shared_data / "bfcl").glob("BFCL_*.json")):
+        document = read_document(path)
+        for i, record in enumerate(document.data):
+            for spec in bfcl_functions(record, Where(str(path), document.record_label(i))):
+                key = json.dumps(spec.parameters, sort_keys=True)
+                if key in seen:
+                    continue
+                seen.add(key)
+                Draft202012Validator.check_schema(spec.parameters)
+                assert_standard(spec.parameters)
+    assert len(seen) > 900
