@@ -1,0 +1,121 @@
+"""Runner: results per query, resume, concurrency, open domain, kill safety (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from planner.config import PlannerConfig
+from planner.runner import run_queries, select_apis
+from tests.planner_fakes import RuleModel, tool_catalog
+from toolbench.errors import ConfigError, InputError
+from toolbench.executors import build_executor
+from toolbench.runs import RunDir, read_run
+from toolbench.types import FinishReason, Query
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setup():
+    catalog, table = tool_catalog()
+    executor = build_executor("python", catalog, functions=table)
+    add_id = next(i for i in catalog.ids if i.endswith("add"))
+    queries = [Query(str(n), f"What is {n} plus {n + 1}?", api_ids=[add_id]) for n in range(6)]
+    return catalog, executor, queries
+
+
+def test_run_writes_one_result_per_query_and_resumes(tmp_path):
+    catalog, executor, queries = _setup()
+    model = RuleModel()
+    stats = run_queries(queries[:4], catalog, model, executor, PlannerConfig(), tmp_path, concurrency=3)
+    assert (stats.done, stats.solved, stats.errors) == (4, 4, 0)
+    assert stats.llm_calls == 8 and stats.tokens == 8 * 15
+    by_id = {t.query_id: t for t in read_run(tmp_path)}
+    assert by_id["2"].final_answer == "The sum is 5" and by_id["2"].usage.api_calls == 1
+    assert by_id["2"].messages[-1].tool_calls[0].name == "Finish"
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["config"]["planner"]["method"] == "dfsdt" and "python" in config["versions"]
+    calls_before = model.calls
+    stats = run_queries(queries, catalog, model, executor, PlannerConfig(), tmp_path, concurrency=2)
+    assert (stats.skipped, stats.done) == (4, 2)
+    assert model.calls - calls_before == 4  # only the two new queries ran
+    assert len((tmp_path / "trajectories.jsonl").read_text().splitlines()) == 6
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    catalog, executor, queries = _setup()
+    run_queries(queries[:1], catalog, RuleModel(), executor, PlannerConfig(), tmp_path)
+    with pytest.raises(ConfigError, match="other planner settings"):
+        run_queries(queries[:1], catalog, RuleModel(), executor, PlannerConfig(width=3), tmp_path)
+
+
+def test_open_domain_uses_the_index():
+    catalog, _ = tool_catalog()
+
+    class Index:
+        def retrieve(self, query, k):
+            return [(i, 1.0) for i in sorted(catalog.ids)][:k] + [("Not::In::Catalog", 0.5)]
+
+    ids, hits = select_apis(Query("1", "add numbers"), catalog, Index(), k=1)
+    assert ids == sorted(catalog.ids)[:1] and hits[0][1] == 1.0
+    with pytest.raises(InputError, match="--index"):
+        select_apis(Query("1", "add numbers"), catalog, None)
+
+
+def test_errors_are_recorded_and_retried(tmp_path):
+    catalog, executor, queries = _setup()
+    bad = Query("bad", "x", api_ids=["Nope::Nope::Nope"])
+    stats = run_queries([bad, queries[0]], catalog, RuleModel(), executor, PlannerConfig(), tmp_path)
+    assert (stats.done, stats.errors) == (1, 1)
+    assert RunDir(tmp_path).finished_ids() == {"0"}
+    assert "not in the catalog" in (tmp_path / "errors.jsonl").read_text()
+
+
+SCRIPT = """
+import sys, time
+sys.path.insert(0, {root!r})
+from toolbench.executors import build_executor
+from toolbench.types import Query
+from planner.config import PlannerConfig
+from planner.runner import run_queries
+from tests.planner_fakes import RuleModel, tool_catalog
+catalog, table = tool_catalog()
+executor = build_executor("python", catalog, functions=table)
+add_id = next(i for i in catalog.ids if i.endswith("add"))
+queries = [Query(str(n), f"What is {{n}} plus 1?", api_ids=[add_id]) for n in range(40)]
+run_queries(queries, catalog, RuleModel(delay=0.05), executor, PlannerConfig(), {out!r}, concurrency=2)
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_midway_then_resume(tmp_path):
+    out = tmp_path / "run"
+    script = tmp_path / "plan.py"
+    script.write_text(SCRIPT.format(root=str(ROOT), out=str(out)))
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(RunDir(out).finished_ids()) < 5:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = RunDir(out).finished_ids()
+    assert 5 <= len(finished) < 40
+    for path in (out / "results").glob("*.json"):  # every file left behind is whole
+        json.loads(path.read_text())
+    catalog, table = tool_catalog()
+    executor = build_executor("python", catalog, functions=table)
+    add_id = next(i for i in catalog.ids if i.endswith("add"))
+    queries = [Query(str(n), f"What is {n} plus 1?", api_ids=[add_id]) for n in range(40)]
+    model = RuleModel()
+    stats = run_queries(queries, catalog, model, executor, PlannerConfig(), out, concurrency=4)
+    assert stats.skipped == len(finished) and stats.done == 40 - len(finished)
+    assert model.calls == 2 * (40 - len(finished))
+    trajectories = read_run(out)
+    assert len(trajectories) == 40 and all(t.finish_reason == FinishReason.GIVE_ANSWER for t in trajectories)
