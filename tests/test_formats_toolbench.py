@@ -104,3 +104,17 @@ def test_not_an_answer_file(tmp_path):
     bad.write_text('{"foo": 1}')
     with pytest.raises(InputError, match="answer_generation"):
         read_answer_file(bad)
+
+
+def test_our_answer_files_round_trip(shared_data, tmp_path):
+    from toolbench.formats.toolbench_answer import write_answer_dir
+
+    originals = read_answer_dir(_answers(shared_data) / "G1_answer")
+    paths = write_answer_dir(tmp_path, originals, "DFS_woFilter_w2")
+    assert sorted(p.name for p in paths)[0] == "10_DFS_woFilter_w2.json"
+    back = {t.query_id: t for t in read_answer_dir(tmp_path)}
+    for t in originals:
+        again = back[t.query_id]
+        assert (again.finish_reason, again.final_answer) == (t.finish_reason, t.final_answer)
+        assert [n.expand_order for n in again.tree.nodes] == [n.expand_order for n in t.tree.nodes]
+        assert [s.action.name for s in again.steps if s.action] == [s.action.name for s in t.steps if s.action]

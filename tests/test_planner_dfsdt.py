@@ -71,6 +71,31 @@ def test_replayed_chatgpt_tree_is_searched_identically(shared_data, name):
         assert result.final_answer == recorded.final_answer
 
 
+@pytest.mark.parametrize("name", TREES)
+def test_written_toolbench_tree_equals_the_recorded_one(shared_data, name):
+    """Our answer-file writer reproduces ToolBench's node fields for the replayed search."""
+    import json
+
+    from toolbench.formats.toolbench_answer import trajectory_to_answer
+
+    path = shared_data / ANSWERS / f"{name}_ChatGPT_DFS_woFilter_w2.json"
+    recorded = read_answer_file(path)
+    search = replay(recorded, dead_end_backtrack=2 if name in OLDER_REVISION else 1)
+    ours = trajectory_to_answer(search.result(recorded.query_id, recorded.query, "dfsdt", []))["tree"]["tree"]
+    expected = json.loads(path.read_text())["tree"]["tree"]
+    keys = ("node_type", "depth", "expand_num", "pruned", "finished", "observation", "observation_code",
+            "child_count")
+
+    def compare(a, b):
+        assert {k: a.get(k) for k in keys} == {k: b.get(k) for k in keys}
+        if a["node_type"] == "Action":
+            assert a["description"] == b["description"]
+        for x, y in zip(a["children"], b["children"], strict=True):
+            compare(x, y)
+
+    compare(ours, expected)
+
+
 def _path(tree: SearchTree, node_id: int) -> tuple[int, ...]:
     by_id = {n.id: n for n in tree.nodes}
     path: list[int] = []

@@ -229,3 +229,163 @@ def tree_from_chains(chains: list[list[dict[str, Any]]]) -> SearchTree:
     for k, node in enumerate(tree.nodes):
         node.expand_order = k
     return tree
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _tb_node(kind: str, description: str, depth: int, **extra: Any) -> dict[str, Any]:
+    node = {"is_terminal": False, "pruned": False, "finished": False, "depth": depth, "node_type": kind,
+            "description": description, "Elo": 1000.0}
+    node.update(extra)
+    node["children"] = []
+    return node
+
+
+def _reply_nodes(node: TreeNode, depth: int) -> list[dict[str, Any]]:
+    """One of our nodes as the ToolBench node chain Thought → (Action → Action Input)*."""
+    from toolbench.formats.common import arguments_text
+
+    chain: list[dict[str, Any]] = []
+    message = node.message or Message("assistant", None)
+    if message.content is not None or not message.tool_calls:
+        chain.append(_tb_node(THOUGHT, message.content or "", depth))
+    for k, call in enumerate(message.tool_calls):
+        chain.append(_tb_node(ACTION, call.name, depth + len(chain)))
+        extra: dict[str, Any] = {}
+        if k < len(node.observations):
+            obs = node.observations[k]
+            if obs.content:
+                extra["observation"] = obs.content
+            extra["observation_code"] = int(obs.status)
+        chain.append(_tb_node(ACTION_INPUT, arguments_text(call.arguments), depth + len(chain), **extra))
+    for parent, child in zip(chain, chain[1:], strict=False):
+        parent["children"].append(child)
+    chain[-1]["pruned"] = node.pruned
+    chain[-1]["expand_num"] = node.expand_order
+    return chain
+
+
+def tree_to_toolbench(tree: SearchTree) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """Our tree as ToolBench's ``tree.tree`` JSON; also our node id → its last ToolBench node."""
+    root = _tb_node(ACTION_INPUT, "", 0)
+    last: dict[int, dict[str, Any]] = {tree.nodes[0].id: root} if tree.nodes else {}
+    parents: dict[int, dict[str, Any]] = {}
+    for node in tree.nodes[1:]:
+        anchor = last[node.parent]  # type: ignore[index]
+        chain = _reply_nodes(node, anchor["depth"] + 1)
+        anchor["children"].append(chain[0])
+        for parent, child in zip([anchor, *chain], chain, strict=False):
+            parents[id(child)] = parent
+        last[node.id] = chain[-1]
+        if node.finished:
+            _make_finish(chain[-1], parents, 2)
+    _finalise(root)
+    return root, last
+
+
+def _make_finish(node: dict[str, Any], parents: dict[int, dict[str, Any]], budget: int) -> None:
+    """ToolBench ``make_finish``: mark up to ``budget`` more Action Input ancestors finished."""
+    while node is not None:
+        node["finished"] = True
+        budget -= node["node_type"] == ACTION_INPUT
+        if budget < 0:
+            return
+        node = parents.get(id(node))  # type: ignore[assignment]
+
+
+def _finalise(node: dict[str, Any]) -> None:
+    children = node.pop("children")
+    node.setdefault("expand_num", 0)
+    ordered = {k: node[k] for k in ("is_terminal", "pruned", "finished", "depth", "node_type", "description", "Elo")}
+    for key in ("observation", "observation_code"):
+        if key in node:
+            ordered[key] = node[key]
+    ordered["child_count"] = len(children)
+    ordered["expand_num"] = node["expand_num"]
+    if node["node_type"] == ACTION_INPUT:
+        ordered["io_state"] = {}
+    node.clear()
+    node.update(ordered)
+    node["children"] = children
+    for child in children:
+        _finalise(child)
+
+
+def _size_depth(node: dict[str, Any]) -> tuple[int, int]:
+    sizes = [_size_depth(c) for c in node["children"]]
+    return 1 + sum(s for s, _ in sizes), 1 + max((d for _, d in sizes), default=0)
+
+
+def legacy_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Our messages in ToolBench's shape (``function_call`` / ``function`` role)."""
+    from toolbench.formats.common import arguments_text
+
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        if m.role == "assistant" and len(m.tool_calls) == 1:
+            call = m.tool_calls[0]
+            out.append({"role": "assistant", "content": m.content,
+                        "function_call": {"name": call.name, "arguments": arguments_text(call.arguments)}})
+        elif m.role == "assistant" and m.tool_calls:
+            out.append(m.to_openai())
+        elif m.role == "tool":
+            out.append({"role": "function", "name": m.name or "", "content": m.content})
+        else:
+            out.append({"role": m.role, "content": m.content})
+    return out
+
+
+def _train_messages(messages: list[Message]) -> list[list[dict[str, Any]]]:
+    """ToolBench's ``train_messages``: the conversation up to each assistant turn with calls."""
+    turns = [k for k, m in enumerate(messages) if m.role == "assistant" and m.tool_calls]
+    return [legacy_messages(messages[: k + 1]) for k in turns]
+
+
+def _raw_final(trajectory: Trajectory) -> str:
+    import json
+
+    for step in reversed(trajectory.steps):
+        if step.action is not None and step.action.name == FINISH:
+            from toolbench.formats.common import arguments_text
+
+            return arguments_text(step.action.arguments)
+    if trajectory.finish_reason == FinishReason.GIVE_ANSWER:
+        return json.dumps({"return_type": "give_answer", "final_answer": trajectory.final_answer})
+    return ""
+
+
+def trajectory_to_answer(trajectory: Trajectory) -> dict[str, Any]:
+    """One of our trajectories as a ToolBench answer file (``{qid}_{method}.json``)."""
+    cfg = trajectory.config
+    valid = trajectory.finish_reason in (FinishReason.GIVE_ANSWER, FinishReason.GIVE_UP)
+    generation = {
+        "valid_data": valid, "query_count": trajectory.usage.llm_calls, "total_tokens": trajectory.usage.total_tokens,
+        "final_answer": _raw_final(trajectory) if valid else "",
+        "finish_type": "give_up" if trajectory.finish_reason == FinishReason.GIVE_UP else "give_answer",
+        "function": [t.get("function", t) for t in trajectory.tools], "chain": [],
+        "query": trajectory.query,
+    }
+    if valid:
+        generation["train_messages"] = _train_messages(trajectory.messages)
+    out: dict[str, Any] = {"win": trajectory.finish_reason == FinishReason.GIVE_ANSWER}
+    if trajectory.tree is not None and len(trajectory.tree.nodes) > 0:
+        root, _ = tree_to_toolbench(trajectory.tree)
+        size, depth = _size_depth(root)
+        out["tree"] = {"size": size, "max_length": depth, "tree": root}
+    out["forward_args"] = {
+        "single_chain_max_step": cfg.get("toolbench_depth") or 2 * int(cfg.get("max_actions", 6)),
+        "tree_beam_size": cfg.get("width", 2), "max_query_count": cfg.get("max_llm_calls", 200), "answer": 1,
+        "with_filter": False,
+    }
+    out["compare_candidates"] = []
+    out["answer_generation"] = generation
+    return out
+
+
+def write_answer_dir(directory: str | Path, trajectories: list[Trajectory], method: str) -> list[Path]:
+    """Write ``{qid}_{method}.json`` for each trajectory (atomically)."""
+    from toolbench.store import atomic_write_json
+
+    return [atomic_write_json(Path(directory) / f"{t.query_id}_{method}.json", trajectory_to_answer(t), indent=2)
+            for t in trajectories]
