@@ -39,10 +39,10 @@ def _field(obj: Any, snake: str, camel: str, default: Any = None) -> Any:
 
 
 def parse_command(command: str | Sequence[str]) -> list[str]:
-    """A server command as an argument list (a string is split shell-style).
+    """A server command as an argument list (a string is split shell-style; ``python`` is this Python).
 
-    >>> parse_command("python server.py --port 1"), parse_command(["node", "s.js"])
-    (['python', 'server.py', '--port', '1'], ['node', 's.js'])
+    >>> parse_command("node server.js --port 1"), parse_command(["python", "s.py"])[0] == sys.executable
+    (['node', 'server.js', '--port', '1'], True)
     """
     parts = shlex.split(command) if isinstance(command, str) else [str(p) for p in command]
     if not parts:
