@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.algorithms import solve
+from planner.algorithms import algorithms, solve
 from planner.config import PlannerConfig
 from planner.search import Cancelled
 from toolbench.catalog import Catalog
@@ -129,6 +129,7 @@ def run_queries(
     """Plan every query not finished yet into ``out_dir``; returns the run's counters."""
     if concurrency < 1:
         raise ConfigError("concurrency must be >= 1")
+    algorithms.get(config.method)  # an unknown method fails before anything is written
     queries = list(queries)
     settings = {"planner": config.to_dict(), "model": model.describe(), "executor": type(executor).__name__,
                 "concurrency": concurrency, "k": k, "always_retrieve": always_retrieve,
