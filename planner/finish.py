@@ -20,6 +20,13 @@ TOOLBENCH_DESCRIPTION = (
     "should ALWAYS call this function at the end of your try, and the final answer is the ONLY part that will be "
     "showed to user, so final answer should contain enough information."
 )
+STABLETOOLBENCH_DESCRIPTION = (
+    "If you believe that you have obtained a result that can answer the task, please call this function to provide "
+    "the final answer. Alternatively, if you recognize that you are unable to proceed with the task in the current "
+    "state, call this function to restart. Remember: you must ALWAYS call this function at the end of your attempt, "
+    "and the only part that will be shown to the user is the final answer, so it should contain sufficient "
+    "information."
+)
 DEFAULT_DESCRIPTION = (
     "Call this when you are done. return_type 'give_answer' with a complete final_answer (the only text the user "
     "sees), or 'give_up_and_restart' when the task cannot be solved from the current state."
@@ -37,7 +44,8 @@ def finish_tool(variant: str = "toolbench") -> dict[str, Any]:
     >>> finish_tool()["function"]["parameters"]["required"]
     ['return_type']
     """
-    description = TOOLBENCH_DESCRIPTION if variant == "toolbench" else DEFAULT_DESCRIPTION
+    description = {"toolbench": TOOLBENCH_DESCRIPTION, "stabletoolbench": STABLETOOLBENCH_DESCRIPTION}.get(
+        variant, DEFAULT_DESCRIPTION)
     return {"type": "function", "function": {
         "name": FINISH,
         "description": description,

@@ -7,6 +7,8 @@ Two variants:
   ``\\n{query}\\nBegin!\\n`` user turn, ``DIVERSITY_PROMPT``), ToolBench function
   descriptions ("This is the subfunction for tool ...") and ToolBench's Finish wording.
   Models fine-tuned on ToolBench expect exactly this.
+- ``stabletoolbench``: the same, with the newer ``Finish`` wording of ToolBench's and
+  StableToolBench's current ``rapidapi.py`` (the released training data has the older one).
 - ``default``: shorter, clearer wording for general chat models; catalog descriptions.
 """
 
@@ -23,7 +25,8 @@ from toolbench.errors import ConfigError
 from toolbench.names import standardize
 from toolbench.types import Message
 
-VARIANTS = ("toolbench", "default")
+VARIANTS = ("toolbench", "stabletoolbench", "default")
+_TEMPLATES = {"toolbench": "toolbench", "stabletoolbench": "toolbench", "default": "default"}
 TOOL_DESCRIPTION_LIMIT = 512  # ToolBench cuts tool descriptions in the system prompt
 FUNCTION_DESCRIPTION_LIMIT = 256  # ... and API descriptions in function schemas
 
@@ -47,7 +50,7 @@ def render(variant: str, part: str, **values: Any) -> str:
     """
     if variant not in VARIANTS:
         raise ConfigError(f"unknown prompt variant {variant!r} (known: {', '.join(VARIANTS)})")
-    return _template(f"{variant}_{part}").render(**values)
+    return _template(f"{_TEMPLATES[variant]}_{part}").render(**values)
 
 
 @dataclass(frozen=True)
@@ -93,16 +96,35 @@ def toolbench_function(catalog: Catalog, api_id: str) -> dict[str, Any]:
     if api.description.strip():
         text = api.description.strip().replace(api.name, name)[:FUNCTION_DESCRIPTION_LIMIT]
         description += f'The description of this function is: "{text}"'
-    parameters = dict(api.parameters)
-    parameters.setdefault("required", [])
-    parameters["optional"] = api.optional
+    properties = {k: toolbench_property(v) for k, v in api.parameters.get("properties", {}).items()}
+    optional = api.optional
+    if not api.required:  # ToolBench lists optional parameters only when some are required
+        properties, optional = {}, []
+    parameters = {"type": "object", "properties": properties, "required": api.required, "optional": optional}
     return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+
+def toolbench_property(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter schema in ToolBench's words: type (NUMBER → integer), description, example_value.
+
+    >>> toolbench_property({"type": "number", "examples": [3]})
+    {'type': 'integer', 'description': '', 'example_value': 3}
+    >>> toolbench_property({"type": "string", "description": "Name"})
+    {'type': 'string', 'description': 'Name'}
+    """
+    kind = schema.get("type", "string")
+    kind = {"number": "integer", "integer": "integer", "boolean": "boolean"}.get(kind, "string")
+    out: dict[str, Any] = {"type": kind, "description": str(schema.get("description", ""))[:FUNCTION_DESCRIPTION_LIMIT]}
+    examples = schema.get("examples") or ([schema["default"]] if "default" in schema else [])
+    if examples and str(examples[0]) != "":
+        out["example_value"] = examples[0]
+    return out
 
 
 def build_task(catalog: Catalog, api_ids: list[str], query: str, variant: str = "toolbench") -> Task:
     """The opening messages and tool schemas (``Finish`` last) for ``query``."""
     render(variant, "user", query="")  # validates the variant
-    if variant == "toolbench":
+    if variant != "default":
         tools = [toolbench_function(catalog, i) for i in api_ids]
     else:
         tools = [catalog.openai_tool(i) for i in api_ids]
