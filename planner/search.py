@@ -231,7 +231,7 @@ class Search:
     def _chosen(self, aborted: str) -> tuple[Node, FinishReason]:
         if self.terminals:
             return self.terminals[0], FinishReason.GIVE_ANSWER
-        if aborted:
+        if aborted or (self.errors and all(n.note == "llm_error" for n in self.nodes[1:])):
             return self._last_visited(), FinishReason.ERROR
         if self.give_ups:
             return self.give_ups[self.rng.randint(0, len(self.give_ups) - 1)], FinishReason.GIVE_UP
