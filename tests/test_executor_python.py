@@ -195,3 +195,20 @@ def test_build_executor_errors() -> None:
         make(colour="red")
     with pytest.raises(ConfigError, match="isolation"):
         make(isolation="container")
+
+
+def test_async_tools_run_to_completion() -> None:
+    import asyncio
+
+    async def later(x: int) -> int:
+        """Async double.
+
+        Args:
+            x: A number.
+        """
+        await asyncio.sleep(0.01)
+        return 2 * x
+
+    specs, table = function_table([later])
+    obs = build_executor("python", Catalog(specs), functions=table).call(ToolCall("c1", "later", {"x": 4}))
+    assert obs.ok and obs.response == 8

@@ -121,6 +121,24 @@ def call_command(
         raise typer.Exit(1)
 
 
+@tools_app.command("import-cache")
+def import_cache_command(
+    folder: str = typer.Argument(..., help="A StableToolBench tool_response_cache folder."),
+    catalog: list[str] = typer.Option(..., "--catalog", "-c", help="The catalog the cached APIs belong to."),
+    cache: str = typer.Option("", "--cache", help="Our response cache (default: the virtual executor's)."),
+) -> None:
+    """Import StableToolBench's cached responses into the virtual executor's SQLite cache."""
+    from toolbench.executors.cache import ResponseCache
+    from toolbench.executors.cache_import import import_stabletoolbench_cache
+    from toolbench.paths import cache_dir
+
+    cat, _, _ = resolve_catalog(catalog)
+    target = ResponseCache(cache or cache_dir("virtual") / "responses.sqlite")
+    counts = import_stabletoolbench_cache(folder, cat, target)
+    typer.echo(json.dumps({"cache": str(target.path), **counts}, indent=2))
+    target.close()
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.add_typer(tools_app, name="tools")

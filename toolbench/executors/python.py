@@ -13,8 +13,10 @@ import datetime as _dt
 import decimal
 import enum
 import fractions
+import functools
 import importlib
 import importlib.util
+import inspect
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -124,5 +126,14 @@ class PythonExecutor(CatalogExecutor):
         fn = self.functions.get(api.id)
         if fn is None:
             raise ToolFailure(f"no Python function implements {api.id}", ObservationStatus.NOT_FOUND)
+        if inspect.iscoroutinefunction(fn):
+            fn = functools.partial(_run_async, fn)
         result = run_with_timeout(fn, arguments, self.timeout, self.isolation)
         return to_jsonable(result), Provenance.REAL
+
+
+def _run_async(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run an ``async def`` tool to completion on a fresh event loop (in the worker)."""
+    import asyncio
+
+    return asyncio.run(fn(**kwargs))
