@@ -192,3 +192,29 @@ def test_llm_simulator_prompt_snapshot() -> None:
         '"response_template": null}\nExample 1 input:\n{"q": 1}\nExample 1 response:\n{"x": 2}\n'
         'New input:\n{"q": "é"}\nResponse JSON:'
     )
+
+
+def test_import_stabletoolbench_cache_folder(tmp_path: Path) -> None:
+    from toolbench.executors.cache_import import import_stabletoolbench_cache
+
+    api = ApiSpec(
+        "Data, Media", "Reqres Users", "User by id", parameter_aliases={"is_id": "id"},
+        parameters={"type": "object", "properties": {"is_id": {"type": "integer"}}, "required": ["is_id"]},
+    )
+    folder = tmp_path / "tool_response_cache" / "Data_Media" / "reqres_users_for_Data_Media"
+    folder.mkdir(parents=True)
+    (folder / "user_by_id.json").write_text(json.dumps({
+        "{'id': '2'}": {"error": "", "response": "{'data': {'id': 2}}"},
+        "{'id': 3}": {"error": "Rate limit per minute error...", "response": ""},
+        "not a dict": {"error": "", "response": "x"},
+    }))
+    (tmp_path / "tool_response_cache" / "Other" / "x_for_Other").mkdir(parents=True)
+    (tmp_path / "tool_response_cache" / "Other" / "x_for_Other" / "y.json").write_text("{}")
+    cache = ResponseCache(tmp_path / "ours.sqlite")
+    counts = import_stabletoolbench_cache(tmp_path / "tool_response_cache", Catalog([api]), cache)
+    assert counts == {"files": 1, "imported": 1, "error_entries": 1, "bad_keys": 1, "files_without_api": 1}
+    executor = build_executor("virtual", Catalog([api]), cache=tmp_path / "ours.sqlite")
+    obs = executor.call(ToolCall("c1", "user_by_id_for_reqres_users", {"is_id": 2}))
+    assert obs.provenance == Provenance.CACHE and obs.response == "{'data': {'id': 2}}"
+    again = import_stabletoolbench_cache(tmp_path / "tool_response_cache", Catalog([api]), cache)
+    assert again["already_cached"] == 1
