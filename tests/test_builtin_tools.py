@@ -166,3 +166,7 @@ def test_calculator_toolformer_format() -> None:
     assert calculate("1e3 / 8") == "125"
     with pytest.raises(ValueError, match="cannot parse"):
         calculate("2 +")
+    nested = "(" * 300 + "1" + ")" * 300
+    for bad in ("max()", "1e308 * 10", "sqrt(-1)", "(-8) ** 0.5", "x + 1", "[1, 2]", "'a' * 3", nested):
+        with pytest.raises(ValueError):
+            calculate(bad)

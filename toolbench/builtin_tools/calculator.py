@@ -118,14 +118,16 @@ def evaluate(expression: str) -> int | float:
         raise ValueError(f"the expression is longer than {MAX_EXPRESSION} characters")
     try:
         tree = ast.parse(text, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         raise ValueError(f"cannot parse the expression {expression!r}") from None
     try:
         return _eval(tree)
     except ZeroDivisionError:
         raise ValueError("division by zero") from None
-    except OverflowError:
+    except (OverflowError, RecursionError, MemoryError):
         raise ValueError("the result is too large") from None
+    except TypeError as exc:  # e.g. max() without arguments
+        raise ValueError(f"invalid use of a function: {exc}") from None
 
 
 def calculate(expression: str) -> str:
