@@ -68,7 +68,8 @@ def _parameters_text(api: ApiSpec) -> str:
     parts = []
     for name, schema in list(props.items())[:MAX_PARAMETERS]:
         desc = _clip(schema.get("description", ""), 80) if isinstance(schema, dict) else ""
-        parts.append(f"{humanize(name)} ({desc})" if desc else humanize(name))
+        shown = humanize(api.parameter_aliases.get(name, name)) or name
+        parts.append(f"{shown} ({desc})" if desc else shown)
     return ", ".join(parts)
 
 
@@ -82,7 +83,7 @@ def api_document(api: ApiSpec) -> str:
     """
     name = humanize(api.name) or api.name
     fields = [f"{api.tool}: {name}."]
-    if api.description.strip():
+    if api.description.strip() and humanize(api.description) != name:
         fields.append(_clip(api.description, MAX_DESCRIPTION_CHARS).rstrip(".") + ".")
     if api.tool_description.strip():
         fields.append(f"Tool: {_clip(api.tool_description, 300).rstrip('.')}.")

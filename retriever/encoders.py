@@ -180,6 +180,8 @@ def resolve_model_dir(spec: str) -> Path:
     if spec.lower() in _DEFAULT_ALIASES:
         return minilm_path()
     path = Path(spec).expanduser()
+    if path.is_dir() and (path / "model" / "modules.json").is_file():
+        return (path / "model").resolve()  # a `toolbench retriever train` output directory
     if path.is_dir():
         if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
             raise ConfigError(f"{path} is not a sentence-transformers model directory")
