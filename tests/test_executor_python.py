@@ -212,3 +212,14 @@ def test_async_tools_run_to_completion() -> None:
     specs, table = function_table([later])
     obs = build_executor("python", Catalog(specs), functions=table).call(ToolCall("c1", "later", {"x": 4}))
     assert obs.ok and obs.response == 8
+
+
+def test_concurrent_calls_are_counted_exactly() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = make()
+    with ThreadPoolExecutor(8) as pool:
+        calls = [ToolCall(f"c{i}", "add", {"a": i, "b": 1}) for i in range(400)]
+        results = [obs.response for obs in pool.map(executor.call, calls)]
+    assert results == [i + 1 for i in range(400)]
+    assert executor.stats()["calls"] == 400 and executor.stats()["real"] == 400
