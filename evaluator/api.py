@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,15 +104,21 @@ def ast_verdicts(items: Sequence[bfcl.BfclItem], predictions: dict[str, list[dic
 def bench_bfcl(
     model: ChatModel | str, data_dir: str | Path, *, categories: Sequence[str] | None = None,
     limit: int | None = None, options: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[bfcl.BfclItem], dict[str, list[dict[str, Any]]], list[Verdict], Usage]:
-    """Run ``model`` on BFCL question files (first ``limit`` items per file) and score them."""
+    """Run ``model`` on BFCL question files (first ``limit`` items per file) and score them.
+
+    ``progress(done, total)`` is called after each item (the CLI draws a progress bar).
+    """
     chat = load_chat_model(model) if isinstance(model, str) else model
     items: list[bfcl.BfclItem] = []
     for path in bfcl.question_files(data_dir, categories):
         items.extend(bfcl.read_items(path)[:limit] if limit else bfcl.read_items(path))
     predictions, usage = {}, Usage()
-    for item in items:
+    for done, item in enumerate(items, start=1):
         prediction = bfcl.predict(chat, item, **(options or {}))
         predictions[item.id] = prediction.calls
         usage = usage + prediction.usage
+        if progress is not None:
+            progress(done, len(items))
     return items, predictions, ast_verdicts(items, predictions), usage

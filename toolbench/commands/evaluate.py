@@ -228,11 +228,17 @@ def bfcl_command(
     seed: int = typer.Option(0),
 ) -> None:
     """Run a model on BFCL question files and score its calls with the AST checker."""
+    from rich.progress import Progress
+
     from evaluator import api
     from evaluator.report import RunResult
     from toolbench.store import write_jsonl
 
-    items, predictions, verdicts, usage = api.bench_bfcl(model, data, categories=category or None, limit=limit)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("BFCL", total=None)
+        items, predictions, verdicts, usage = api.bench_bfcl(
+            model, data, categories=category or None, limit=limit,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     name = _safe(model)
     target = _out_dir(out, "bfcl", [name])
     write_jsonl(target / "predictions.jsonl", ({"id": i.id, "result": predictions[i.id]} for i in items))
