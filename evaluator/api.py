@@ -33,7 +33,7 @@ JudgeSpec = StructuredAsker | ChatModel | str | None
 
 def make_asker(
     judge: JudgeSpec, *, cache: str | Path | bool | None = True, retries: int = 2, force_tool_call: bool = True,
-    options: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None, workers: int = 1,
 ) -> StructuredAsker | None:
     """A :class:`StructuredAsker` from a model spec (``openai:gpt-4o-mini``), a ChatModel or None.
 
@@ -45,7 +45,7 @@ def make_asker(
         return judge
     model = load_chat_model(judge, cache="") if isinstance(judge, str) else judge
     store = None if cache in (None, False) else JudgeCache(None if cache is True else cache)  # type: ignore[arg-type]
-    return StructuredAsker(model, store, retries, force_tool_call, dict(options or {}))
+    return StructuredAsker(model, store, retries, force_tool_call, dict(options or {}), workers)
 
 
 def judge_pass(

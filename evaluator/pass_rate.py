@@ -123,9 +123,11 @@ def judge_pass(
     trajectories: Sequence[Trajectory], asker: StructuredAsker | None, config: PassConfig = PassConfig()
 ) -> list[Verdict]:
     """Pass verdicts for every trajectory and judging, ordered by judging then input order."""
-    verdicts = []
-    for judging in range(config.judgings):
-        for trajectory in trajectories:
-            verdicts.append(judge_one(asker, trajectory, judging, config))
-    logger.info("pass judge: %d verdicts (%d by rule)", len(verdicts), sum(v.by_rule for v in verdicts))
+    jobs = [(judging, t) for judging in range(config.judgings) for t in trajectories]
+
+    def run(job: tuple[int, Trajectory]) -> Verdict:
+        return judge_one(asker, job[1], job[0], config)
+
+    verdicts = asker.map(run, jobs) if asker is not None else [run(j) for j in jobs]
+    logger.debug("pass judge: %d verdicts (%d by rule)", len(verdicts), sum(v.by_rule for v in verdicts))
     return verdicts

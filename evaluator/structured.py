@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from evaluator.cache import JudgeCache, cache_key
 from evaluator.prompting import render
@@ -22,6 +24,9 @@ from toolbench.models.base import ChatModel
 from toolbench.types import AssistantMessage, Message, Usage
 
 logger = logging.getLogger(__name__)
+_COUNT_LOCK = threading.Lock()
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,18 @@ class StructuredAsker:
     retries: int = 2
     force_tool_call: bool = True
     generate_options: dict[str, Any] = field(default_factory=dict)
+    workers: int = 1  # parallel judge calls (for servers); results keep input order
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``[fn(x) for x in items]``, on ``workers`` threads when more than one (order kept)."""
+        if self.workers <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            return list(pool.map(fn, items))
 
     @property
     def judge_id(self) -> dict[str, Any]:
@@ -198,8 +213,9 @@ class StructuredAsker:
         except ToolbenchError as exc:
             logger.warning("judge call failed: %s", exc)
             return None, False, f"judge call failed: {exc}"
-        self.calls += 1
-        self.usage = self.usage + reply.usage
+        with _COUNT_LOCK:
+            self.calls += 1
+            self.usage = self.usage + reply.usage
         if self.cache is not None:
             self.cache.put(key, json.dumps(reply.to_dict(), ensure_ascii=False))
         return reply, False, ""

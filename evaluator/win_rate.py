@@ -96,12 +96,14 @@ def judge_win(
     config = pass_config or PassConfig(judgings=judgings)
     cand = _labels(candidate_pass or judge_pass([c for c, _ in pairs], asker, config))
     ref = _labels(reference_pass or judge_pass([r for _, r in pairs], asker, config))
-    verdicts = []
-    for judging in range(judgings):
-        for c, r in pairs:
-            key = (judging % config.judgings, c.query_id)
-            verdicts.append(judge_pair(asker, c, r, cand.get(key, UNJUDGED), ref.get(key, UNJUDGED), judging))
-    return verdicts
+    jobs = [(judging, c, r) for judging in range(judgings) for c, r in pairs]
+
+    def run(job: tuple[int, Trajectory, Trajectory]) -> Verdict:
+        judging, c, r = job
+        key = (judging % config.judgings, c.query_id)
+        return judge_pair(asker, c, r, cand.get(key, UNJUDGED), ref.get(key, UNJUDGED), judging)
+
+    return asker.map(run, jobs) if asker is not None else [run(j) for j in jobs]
 
 
 def judge_pair(

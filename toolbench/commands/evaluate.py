@@ -21,6 +21,7 @@ bench_app = typer.Typer(help="Run a model on a benchmark and score it.", no_args
 
 JUDGE_HELP = "Judge model spec, e.g. openai:gpt-4o-mini or hf:smollm2 (without one, only the rules decide)."
 RUNS_HELP = "Runs: run directories, trajectories.jsonl, ToolBench answer dirs, StableToolEval converted files."
+WORKERS_HELP = "Parallel judge calls (for judge servers; results do not depend on it)."
 FORMAT_HELP = "Input format: auto, trajectories, toolbench, stabletooleval."
 
 
@@ -64,14 +65,14 @@ def _finish(out: Path, kind: str, runs: list[Any], groups: dict[str, str], confi
 
 
 def _judge_runs(kind: str, paths: list[Path], judge_model: str | None, judgings: int, fmt: str,
-                queries: Path | None, out: Path | None, seed: int, cache: Any, **extra: Any) -> None:
+                queries: Path | None, out: Path | None, seed: int, cache: Any, workers: int, **extra: Any) -> None:
     from evaluator import api
     from evaluator.inputs import load_runs, merged_groups
     from evaluator.report import RunResult
 
     runs = load_runs(list(paths), fmt)
     target = _out_dir(out, kind, [r.name for r in runs])
-    asker = api.make_asker(judge_model, cache=cache)
+    asker = api.make_asker(judge_model, cache=cache, workers=workers)
     if asker is None:
         logger.warning("no --judge-model: only the rules decide; other answers are reported as Unjudged")
     results = []
@@ -103,9 +104,10 @@ def pass_command(
     seed: int = typer.Option(0, help="Seed of the bootstrap CIs."),
     cache: Path | None = typer.Option(None, help="Judge cache file (default in $TOOLBENCH_CACHE/judge)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache judge replies."),
+    workers: int = typer.Option(1, min=1, help=WORKERS_HELP),
 ) -> None:
     """Pass rate (ToolEval rules + LLM judge; SoPR over --judgings)."""
-    _judge_runs("pass", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache),
+    _judge_runs("pass", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache), workers,
                 solvability_check=solvability_check)
 
 
@@ -119,9 +121,10 @@ def fac_command(
     seed: int = typer.Option(0),
     cache: Path | None = typer.Option(None),
     no_cache: bool = typer.Option(False, "--no-cache"),
+    workers: int = typer.Option(1, min=1, help=WORKERS_HELP),
 ) -> None:
     """Final-answer-only judge (query + final answer)."""
-    _judge_runs("fac", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache))
+    _judge_runs("fac", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache), workers)
 
 
 def win_command(
@@ -135,6 +138,7 @@ def win_command(
     seed: int = typer.Option(0),
     cache: Path | None = typer.Option(None),
     no_cache: bool = typer.Option(False, "--no-cache"),
+    workers: int = typer.Option(1, min=1, help=WORKERS_HELP),
 ) -> None:
     """Win rate of RUN against --against (both orders per judging; W/T/L, ties count half)."""
     from evaluator import api
@@ -144,7 +148,7 @@ def win_command(
     cand, ref = load_run(run, fmt), load_run(against, fmt)
     name = f"{cand.name} vs {ref.name}"
     target = _out_dir(out, "win", [cand.name, ref.name])
-    asker = api.make_asker(judge_model, cache=_cache(no_cache, cache))
+    asker = api.make_asker(judge_model, cache=_cache(no_cache, cache), workers=workers)
     verdicts = api.judge_win(cand.trajectories, ref.trajectories, asker, judgings=judgings)
     result = RunResult(name, verdicts, cand.trajectories, cand.links(target), _judge_cost(asker))
     config = {"judge": asker.judge_id if asker else None, "judgings": judgings, "candidate": str(run),
