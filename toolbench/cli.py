@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="toolbench", standalone_mode=False)
+        code = app(args=args, prog_name="toolbench", standalone_mode=False)
     except ToolbenchError as exc:
         if debug:
             raise
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt):
         typer.secho("interrupted", fg="yellow", err=True)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
