@@ -1,9 +1,169 @@
-"""CLI commands: data (to be filled by its issue)."""
+"""``toolbench data ...``: instructions, gold solution paths and SFT data.
+
+Thin: options are parsed here, the work is done by the ``data`` package.
+
+- ``toolbench data sft RUNS... --out DIR`` — trajectories → ``sft.jsonl`` + ``toolllama.json``
+- ``toolbench data templates --out DIR`` — built-in world train/held-out instructions
+- ``toolbench data gold QUERIES --out RUN`` — gold solution paths as a run directory
+- ``toolbench data instructions --model SPEC --out DIR`` — LLM-written instructions
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from typing import Any
+
 import typer
+
+logger = logging.getLogger(__name__)
+
+data_app = typer.Typer(help="Make training data: instructions, gold solution paths, SFT examples.",
+                       no_args_is_help=True)
+
+RUNS_HELP = "Runs: run directories, trajectories.jsonl files, ToolBench answer dirs, StableToolEval files."
+
+
+@data_app.command("sft")
+def sft(
+    runs: list[Path] = typer.Argument(..., help=RUNS_HELP),
+    out: Path = typer.Option(..., "--out", help="Output directory (sft.jsonl, toolllama.json, sft_stats.json)."),
+    all_paths: bool = typer.Option(False, "--all", help="Keep unsolved paths too (default: solved only)."),
+    min_calls: int = typer.Option(0, help="Drop paths with fewer tool calls (Finish not counted)."),
+    drop_system: bool = typer.Option(False, help="Leave the system message out of the examples."),
+    fmt: str = typer.Option("auto", "--format", help="Input format: auto, trajectories, toolbench, stabletooleval."),
+    toolllama: bool = typer.Option(True, help="Also write ToolLLaMA conversations (toolllama.json)."),
+) -> None:
+    """Convert solution paths into one multi-turn chat example per path."""
+    from data.sft import SftConfig, trajectories_to_examples, write_examples
+    from data.toolllama import to_toolllama
+    from toolbench.config import save_config
+    from toolbench.formats import read_trajectories
+    from toolbench.store import atomic_write_json
+
+    config = SftConfig(solved_only=not all_paths, min_calls=min_calls, drop_system=drop_system)
+    examples: list[dict[str, Any]] = []
+    dropped: dict[str, int] = {}
+    for run in runs:
+        found, lost = trajectories_to_examples(read_trajectories(run, fmt), config, source=run.name or str(run))
+        examples += found
+        for reason, count in lost.items():
+            dropped[reason] = dropped.get(reason, 0) + count
+    _unique_ids(examples)
+    write_examples(out, examples)
+    if toolllama:
+        atomic_write_json(out / "toolllama.json", [to_toolllama(e) for e in examples])
+    stats = {"examples": len(examples), "dropped": dropped, "runs": [str(r) for r in runs],
+             "assistant_turns": sum(1 for e in examples for m in e["messages"] if m["role"] == "assistant")}
+    atomic_write_json(out / "sft_stats.json", stats)
+    save_config(out, config, "sft_config.json")
+    typer.echo(f"{len(examples)} examples ({stats['assistant_turns']} assistant turns) → {out / 'sft.jsonl'}; "
+               f"dropped {sum(dropped.values())}: {dropped}")
+
+
+def _unique_ids(examples: list[dict[str, Any]]) -> None:
+    """Make example ids unique (``#2``, ``#3`` ... on repeats)."""
+    seen: dict[str, int] = {}
+    for example in examples:
+        count = seen.get(example["id"], 0) + 1
+        seen[example["id"]] = count
+        if count > 1:
+            example["id"] = f"{example['id']}#{count}"
+
+
+@data_app.command("templates")
+def templates(
+    out: Path = typer.Option(..., "--out", help="Output directory (train.jsonl, heldout.jsonl + ToolBench JSON)."),
+    g1: int = typer.Option(60, help="G1 (one tool) instructions."),
+    g2: int = typer.Option(20, help="G2 (two tools, one category) instructions."),
+    g3: int = typer.Option(20, help="G3 (two categories) instructions."),
+    heldout: float = typer.Option(0.3, help="Fraction of each group held out."),
+    seed: int = typer.Option(0, help="Seed of the slot values and the split."),
+) -> None:
+    """Built-in world instructions from templates, with gold calls and real answers."""
+    from data.builtin_templates import generate_builtin_instructions
+    from data.instructions import write_queries
+    from toolbench.builtin_world import builtin_catalog
+
+    catalog = builtin_catalog()
+    splits = generate_builtin_instructions({"G1": g1, "G2": g2, "G3": g3}, seed=seed, heldout_fraction=heldout,
+                                           catalog=catalog)
+    for name, queries in splits.items():
+        write_queries(out, queries, catalog, name)
+    typer.echo(", ".join(f"{name}: {len(q)}" for name, q in splits.items()) + f" → {out}")
+
+
+@data_app.command("gold")
+def gold(
+    queries: Path = typer.Argument(..., help="Queries with extra.gold_calls (e.g. train.jsonl of `data templates`)."),
+    out: Path = typer.Option(..., "--out", help="Run directory to write (results/, trajectories.jsonl)."),
+    prompt: str = typer.Option("toolbench", help="Planner prompt variant the paths are written in."),
+    catalog_path: list[Path] = typer.Option(None, "--catalog", help="Catalog (default: the built-in world)."),
+    executor_kind: str = typer.Option("builtin", "--executor", help="Executor that runs the gold calls."),
+) -> None:
+    """Execute each query's gold call chain with the real tools: solution paths without a teacher."""
+    from data.gold_paths import gold_trajectories
+    from planner.prompting import build_task
+    from toolbench.config import save_config
+    from toolbench.executors import build_executor
+    from toolbench.queries import load_queries
+    from toolbench.runs import RunDir
+
+    catalog = _catalog(catalog_path)
+    executor = build_executor(executor_kind, catalog)
+
+    def opening(query: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+        task = build_task(catalog, list(query.api_ids), query.query, prompt)
+        return list(task.messages), list(task.tools)
+
+    trajectories = gold_trajectories(load_queries(queries, catalog), executor, opening)
+    run = RunDir(out)
+    for trajectory in trajectories:
+        trajectory.config = {**trajectory.config, "prompt": prompt}
+        run.write_result(trajectory)
+    run.merge()
+    save_config(out, {"method": "gold", "prompt": prompt, "queries": str(queries)})
+    solved = sum(1 for t in trajectories if t.gave_answer)
+    typer.echo(f"{solved}/{len(trajectories)} gold paths solved → {out}")
+
+
+def _catalog(paths: list[Path] | None) -> Any:
+    if paths:
+        from toolbench.loaders import load_catalog
+
+        return load_catalog(paths)
+    from toolbench.builtin_world import builtin_catalog
+
+    return builtin_catalog()
+
+
+@data_app.command("instructions")
+def instructions(
+    model: str = typer.Option(..., "--model", help="Model spec that writes instructions, e.g. openai:gpt-4o-mini."),
+    out: Path = typer.Option(..., "--out", help="Output directory (queries.jsonl, queries_toolbench.json)."),
+    catalog_path: list[Path] = typer.Option(None, "--catalog", help="Catalog (default: the built-in world)."),
+    mode: str = typer.Option("single", help="single (G1), category (G2) or cross (G3)."),
+    prompts: int = typer.Option(10, help="Generation prompts (API samples)."),
+    per_prompt: int = typer.Option(5, help="Instructions asked per prompt."),
+    seeds_file: Path | None = typer.Option(None, "--seeds", help="JSON list of seed examples {query, related_apis}."),
+    seed: int = typer.Option(0, help="Seed of the API sampling."),
+) -> None:
+    """ToolLLM-style instruction generation with validation (no hallucinated APIs, no duplicates)."""
+    from data.instructions import InstructionConfig, generate_instructions, write_queries
+    from toolbench.config import save_config
+    from toolbench.models.base import load_chat_model
+    from toolbench.store import atomic_write_json, read_json
+
+    config = InstructionConfig(mode=mode, prompts=prompts, per_prompt=per_prompt, seed=seed)
+    catalog = _catalog(catalog_path)
+    seeds = read_json(seeds_file) if seeds_file else None
+    result = generate_instructions(load_chat_model(model), catalog, config, seeds=seeds)
+    write_queries(out, result.queries, catalog)
+    atomic_write_json(out / "generation_stats.json", result.summary())
+    save_config(out, {**config.to_dict(), "model": model})
+    typer.echo(f"{len(result.queries)} instructions accepted, rejected: {result.rejected} → {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``toolbench data`` to ``app``."""
+    app.add_typer(data_app, name="data")
