@@ -193,3 +193,12 @@ def test_fac_judge():
 ])
 def test_parse_text(text, value):
     assert parse_text(text, CHECK_ANSWER)[0] == value
+
+
+def test_parallel_workers_give_the_same_verdicts():
+    trajectories = [_traj(str(i), "Paris" if i % 2 else "maybe Lyon") for i in range(12)]
+    serial = api.judge_pass(trajectories, StructuredAsker(KeywordJudge()), judgings=2, cache=False)
+    parallel_asker = StructuredAsker(KeywordJudge(), workers=4)
+    parallel = api.judge_pass(trajectories, parallel_asker, judgings=2, cache=False)
+    assert [v.to_dict() for v in serial] == [v.to_dict() for v in parallel]
+    assert parallel_asker.calls == 12 * 2 + 6 * 2  # 6 "maybe" answers per judging need a second look
