@@ -23,12 +23,12 @@ from planner.algorithms import algorithms, solve
 from planner.config import PlannerConfig
 from planner.search import Cancelled
 from toolbench.catalog import Catalog
-from toolbench.config import library_versions
+from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError, ToolbenchError
 from toolbench.executors.base import Executor
 from toolbench.models.base import ChatModel
 from toolbench.runs import CONFIG, RunDir
-from toolbench.store import atomic_write_json, read_json
+from toolbench.store import read_json
 from toolbench.types import FinishReason, Query, Trajectory
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def prepare_run_dir(out_dir: str | Path, settings: dict[str, Any]) -> RunDir:
         previous = read_json(path).get("config", {})
         if previous.get("planner") != settings.get("planner"):
             raise ConfigError(f"{run.path} was started with other planner settings; use another --out to start afresh")
-    atomic_write_json(path, {"config": settings, "versions": library_versions()})
+    save_config(run.path, settings, CONFIG)
     return run
 
 
