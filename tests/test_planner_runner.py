@@ -119,3 +119,17 @@ def test_sigkill_midway_then_resume(tmp_path):
     assert model.calls == 2 * (40 - len(finished))
     trajectories = read_run(out)
     assert len(trajectories) == 40 and all(t.finish_reason == FinishReason.GIVE_ANSWER for t in trajectories)
+
+
+def test_open_domain_run_with_a_real_bm25_index(tmp_path):
+    from retriever.indexes import build_index, load_index
+
+    catalog, table = tool_catalog()
+    build_index(catalog, tmp_path / "index", kind="bm25")
+    index = load_index(tmp_path / "index")
+    executor = build_executor("python", catalog, functions=table)
+    queries = [Query("1", "Add two integers: what is 2 plus 3?")]
+    stats = run_queries(queries, catalog, RuleModel(), executor, PlannerConfig(), tmp_path / "run", index=index, k=1)
+    [trajectory] = read_run(tmp_path / "run")
+    assert stats.solved == 1 and trajectory.api_ids == ["Python::planner_fakes::add"]
+    assert trajectory.config["retrieved"][0][0] == "Python::planner_fakes::add"
