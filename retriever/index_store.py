@@ -52,7 +52,7 @@ class IndexConfig(Config):
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
     fusion: str = "zscore"
-    dense_weight: float = 0.6
+    dense_weight: float = 0.5
     rrf_k: float = 60.0
     candidates: int = 100
     batch_size: int = 64

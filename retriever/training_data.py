@@ -94,16 +94,25 @@ def _neighbour_rank(catalog: Catalog, api_id: str, candidate: str) -> int:
 def hard_negatives(
     pair: Pair, catalog: Catalog, bm25: BM25Index, rng: random.Random, *, count: int = 1, pool: int = 30
 ) -> list[str]:
-    """``count`` hard-negative API ids for ``pair`` (see the module docstring)."""
+    """``count`` hard-negative API ids for ``pair``: sampled from the 3 best BM25 hits of the
+    nearest tier that has any (same tool, then same category, then anything BM25 ranks high)."""
     ranked = [a for a, _ in top_k(bm25.api_ids, bm25.scores(pair.query), pool) if a not in pair.relevant]
     order = {a: i for i, a in enumerate(ranked)}
     tool = catalog.get(pair.api_id)
     siblings = [a.id for a in catalog if a.tool == tool.tool and a.category == tool.category]
     candidates = set(ranked) | {a for a in siblings if a not in pair.relevant}
-    best = sorted(candidates, key=lambda a: (_neighbour_rank(catalog, pair.api_id, a), order.get(a, pool), a))
-    if not best:
-        best = [a for a in catalog.ids if a not in pair.relevant][:pool]
-    return rng.sample(best[: max(count, 3)], min(count, len(best)))
+    tiers: list[list[str]] = [[], [], []]
+    for api_id in sorted(candidates, key=lambda a: (order.get(a, pool), a)):
+        tiers[_neighbour_rank(catalog, pair.api_id, api_id)].append(api_id)
+    picked: list[str] = []
+    for tier in tiers:  # same tool first, then same category, then any BM25 hit
+        want = count - len(picked)
+        if want > 0 and tier:
+            picked += rng.sample(tier[: max(want, 3)], min(want, len(tier)))
+    if len(picked) < count:  # too few neighbours: fill with random non-relevant APIs
+        rest = [a for a in catalog.ids if a not in pair.relevant and a not in picked]
+        picked += rng.sample(rest, min(count - len(picked), len(rest)))
+    return picked
 
 
 def make_triplets(

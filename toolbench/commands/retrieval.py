@@ -69,6 +69,8 @@ def index_command(
     encoder: str | None = typer.Option(None, "--encoder", help="Model dir, trained retriever dir, or hashing:DIM."),
     kind: str = typer.Option("hybrid", "--kind", help="dense, bm25 or hybrid."),
     faiss_type: str = typer.Option("flat", "--faiss", help="flat (exact), hnsw or ivf."),
+    fusion: str = typer.Option("zscore", "--fusion", help="Hybrid fusion: zscore, minmax or rrf."),
+    dense_weight: float = typer.Option(0.5, "--dense-weight", help="Hybrid: weight of the dense ranker."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Catalog format (default: detect)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
 ) -> None:
@@ -81,7 +83,7 @@ def index_command(
 
     apis = load_catalog(catalog, fmt=fmt)
     started = time.monotonic()
-    config = IndexConfig(kind=kind, faiss_type=faiss_type)
+    config = IndexConfig(kind=kind, faiss_type=faiss_type, fusion=fusion, dense_weight=dense_weight)
     build_index(apis, out, kind=kind, encoder=encoder, config=config, cache=not no_cache, show_progress=True)
     typer.echo(f"indexed {len(apis):,} APIs ({kind}) into {out} in {time.monotonic() - started:.1f} s")
 

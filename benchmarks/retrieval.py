@@ -1,0 +1,194 @@
+"""Retrieval benchmark on ../shared/data: throughput, latency, memory, quality, 100k scale.
+
+Usage (from the repository root)::
+
+    python benchmarks/retrieval.py                       # everything, trains a retriever (~minutes)
+    python benchmarks/retrieval.py --trained runs/retriever-g1   # reuse a trained model
+    python benchmarks/retrieval.py --skip-train --scale 20000    # quicker
+
+Quality: StableToolBench G1 queries split by query id (seed 0, 30 % held out); training
+uses only the train part; NDCG@k is reported on the held-out part per group, and on
+Seal-Tools dev.jsonl (its own 4,076-tool catalog). Latency is single-query, including
+query encoding, with torch limited to ``--threads`` CPU threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from retriever import build_index  # noqa: E402
+from retriever.dense import DenseIndex  # noqa: E402
+from retriever.documents import catalog_documents  # noqa: E402
+from retriever.encoders import load_encoder  # noqa: E402
+from retriever.evaluation import evaluate_index  # noqa: E402
+from retriever.index_store import IndexConfig  # noqa: E402
+from retriever.splits import split_queries  # noqa: E402
+
+GROUPS = ("G1_instruction", "G1_category", "G1_tool")
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def latency_ms(index: Any, queries: list[str], k: int = 5) -> dict[str, float]:
+    index.retrieve(queries[0], k)  # warm up
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        index.retrieve(query, k)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
+
+
+def quality_row(name: str, index: Any, queries: list[Any]) -> dict[str, Any]:
+    report = evaluate_index(index, queries, (1, 5))
+    row = {"ranker": name, "ndcg@1": report.metrics["ndcg@1"], "ndcg@5": report.metrics["ndcg@5"],
+           "recall@5": report.metrics["recall@5"], "queries": report.metrics["queries"]}
+    row.update({f"ndcg@5 {g}": v["ndcg@5"] for g, v in report.groups.items()})
+    return row
+
+
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {title}")
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    print(" | ".join(keys))
+    for row in rows:
+        cells = [f"{row[k]:.3f}" if isinstance(row.get(k), float) else str(row.get(k, "")) for k in keys]
+        print(" | ".join(cells))
+
+
+def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    from toolbench.loaders import load_catalog
+    from toolbench.queries import load_queries
+
+    catalog = load_catalog(data / "stabletoolbench" / "catalog.json")
+    queries = [q for g in GROUPS for q in load_queries(data / "stabletoolbench" / "queries" / f"{g}.json")]
+    train, test = split_queries(queries, 0.3, seed=0)
+    texts = [q.query for q in test]
+    encoder = load_encoder(None)
+    started = time.perf_counter()
+    _, docs = catalog_documents(catalog)
+    encoder.encode(docs[:32])  # load the model before timing
+    started = time.perf_counter()
+    encoder.encode(docs, batch_size=64)
+    encode_s = time.perf_counter() - started
+    results["build"] = {"apis": len(catalog), "encode_docs_per_s": round(len(docs) / encode_s, 1)}
+    started = time.perf_counter()
+    bm25 = build_index(catalog, None, kind="bm25")
+    results["build"]["bm25_docs_per_s"] = round(len(catalog) / (time.perf_counter() - started), 1)
+    hybrid = build_index(catalog, None, kind="hybrid", encoder=encoder)  # embeddings now cached
+    rows = [quality_row("BM25", bm25, test), quality_row("dense zero-shot", hybrid.dense, test),
+            quality_row("hybrid zero-shot", hybrid, test)]
+    results["latency_2.5k"] = {"bm25": latency_ms(bm25, texts), "dense": latency_ms(hybrid.dense, texts),
+                               "hybrid": latency_ms(hybrid, texts)}
+    trained = trained_model(args, catalog, train)
+    if trained:
+        tuned = build_index(catalog, None, kind="hybrid", encoder=str(trained))
+        tuned_hybrid = tuned.with_config(tuned.config.replace(dense_weight=args.trained_dense_weight))
+        rows += [quality_row("dense trained", tuned.dense, test), quality_row("hybrid trained", tuned_hybrid, test)]
+        results["trained_model"] = str(trained)
+    results["quality_stabletoolbench_heldout"] = rows
+    print_table(f"StableToolBench G1 held-out ({len(test)} queries; train {len(train)})", rows)
+    seal_tools(data, trained, results)
+
+
+def trained_model(args: argparse.Namespace, catalog: Any, train: list[Any]) -> Path | None:
+    if args.trained:
+        return Path(args.trained)
+    if args.skip_train:
+        return None
+    from retriever.training import TrainConfig, train_retriever
+
+    started = time.perf_counter()
+    model = train_retriever(train, catalog, args.work / "trained", TrainConfig())
+    print(f"trained in {time.perf_counter() - started:.0f} s")
+    return model
+
+
+def seal_tools(data: Path, trained: Path | None, results: dict[str, Any]) -> None:
+    from toolbench.loaders import load_catalog
+    from toolbench.queries import load_queries
+
+    catalog = load_catalog(data / "seal-tools" / "tool.jsonl")
+    queries = load_queries(data / "seal-tools" / "dev.jsonl", catalog)
+    hybrid = build_index(catalog, None, kind="hybrid")
+    rows = [quality_row("BM25", hybrid.bm25, queries), quality_row("dense zero-shot", hybrid.dense, queries),
+            quality_row("hybrid zero-shot", hybrid, queries)]
+    if trained:
+        tuned = build_index(catalog, None, kind="hybrid", encoder=str(trained))
+        rows.append(quality_row("hybrid trained on G1", tuned, queries))
+    results["quality_seal_tools_dev"] = rows
+    print_table(f"Seal-Tools dev ({len(queries)} queries, {len(catalog)} APIs)", rows)
+
+
+def synthetic_scale(n: int, texts: list[str], results: dict[str, Any]) -> None:
+    """Flat FAISS over ``n`` random unit vectors; latency includes MiniLM query encoding."""
+    import numpy as np
+
+    encoder = load_encoder(None)
+    before = current_rss_mb()
+    vectors = np.random.default_rng(0).standard_normal((n, encoder.dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"Synthetic::tool{i // 10}::api{i}" for i in range(n)]
+    out: dict[str, Any] = {"apis": n}
+    for faiss_type in ("flat", "hnsw"):
+        started = time.perf_counter()
+        config = IndexConfig(kind="dense", faiss_type=faiss_type)
+        index = DenseIndex.from_vectors(ids, [""] * n, vectors, encoder, config)
+        out[faiss_type] = {"build_s": round(time.perf_counter() - started, 2), **latency_ms(index, texts),
+                           "rss_mb_after": round(current_rss_mb(), 1)}
+        del index
+    out["rss_mb_before"] = round(before, 1)
+    results[f"synthetic_{n}"] = out
+    print(f"\n## synthetic {n:,} APIs (dense, query encoding included): {json.dumps(out)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "bench-retrieval")
+    parser.add_argument("--trained", help="a trained retriever dir (skip training)")
+    parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--trained-dense-weight", type=float, default=0.8)
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    results: dict[str, Any] = {"threads": args.threads}
+    stabletoolbench(args.data, args, results)
+    probe = [q["query"] for q in json.loads((args.data / "stabletoolbench/queries/G1_tool.json").read_text())][:100]
+    if args.scale:
+        synthetic_scale(args.scale, probe, results)
+    results["peak_rss_mb"] = round(rss_mb(), 1)
+    print(f"\n## build / latency\n{json.dumps({k: results[k] for k in ('build', 'latency_2.5k')}, indent=1)}")
+    print(f"peak RSS {results['peak_rss_mb']} MB")
+    args.work.mkdir(parents=True, exist_ok=True)
+    (args.work / "results.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
