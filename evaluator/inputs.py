@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolbench.errors import InputError
 from toolbench.formats import detect_format, read_trajectories
 from toolbench.queries import group_from_filename
 from toolbench.types import Query, Trajectory
@@ -27,9 +28,13 @@ class LoadedRun:
 
     def groups(self) -> dict[str, str]:
         """``{query_id: group}`` from the trajectories (``config["group"]``), else from a
-        group-like path name (``.../G1_instruction``)."""
+        group-like folder name (``.../G1_answer/``, ``.../G1_instruction``)."""
         fallback = group_from_filename(self.path.name)
-        out = {t.query_id: str(t.config.get("group") or fallback) for t in self.trajectories}
+        out = {}
+        for t in self.trajectories:
+            where = self.files.get(t.query_id)
+            by_dir = group_from_filename(where.parent.name) if where is not None and where != self.path else ""
+            out[t.query_id] = str(t.config.get("group") or by_dir or fallback)
         return {q: g for q, g in out.items() if g}
 
     def links(self, out_dir: str | Path) -> dict[str, str]:
@@ -66,18 +71,53 @@ def _trajectory_files(path: Path, fmt: str, trajectories: list[Trajectory]) -> d
         run = RunDir(path)
         files = {t.query_id: run.result_path(t.query_id) for t in trajectories}
         return {q: p for q, p in files.items() if p.is_file()}
-    if fmt == "toolbench":
-        found = {p.name.split("_", 1)[0]: p for p in sorted(path.rglob("*.json"))}
-        return {t.query_id: found[t.query_id] for t in trajectories if t.query_id in found}
     return {}
+
+
+def _answer_files(path: Path) -> tuple[list[Trajectory], dict[int, Path]]:
+    """ToolBench answer files one by one (ids repeat across G1/G2/G3 folders); group from the folder."""
+    from toolbench.formats.toolbench_answer import ANSWER_FILE_RE, read_answer_file
+
+    trajectories, files = [], {}
+    for file in sorted(p for p in path.rglob("*.json") if ANSWER_FILE_RE.match(p.name)):
+        t = read_answer_file(file)
+        if not t.config.get("group") and group_from_filename(file.parent.name):
+            t.config["group"] = group_from_filename(file.parent.name)
+        files[id(t)] = file
+        trajectories.append(t)
+    return trajectories, files
+
+
+def qualify_duplicates(trajectories: list[Trajectory]) -> None:
+    """Where query ids repeat (ToolBench numbers queries per group), make them ``group/id``.
+
+    >>> ts = [Trajectory("10", "q", "m", config={"group": "G1"}), Trajectory("10", "q", "m", config={"group": "G2"})]
+    >>> qualify_duplicates(ts); [t.query_id for t in ts]
+    ['G1/10', 'G2/10']
+    """
+    ids = [t.query_id for t in trajectories]
+    if len(set(ids)) == len(ids):
+        return
+    for t in trajectories:
+        if t.config.get("group"):
+            t.query_id = f"{t.config['group']}/{t.query_id}"
+    if len({t.query_id for t in trajectories}) != len(trajectories):
+        raise InputError("query ids repeat within one run (and groups do not tell them apart)")
 
 
 def load_run(path: str | Path, fmt: str = "auto", name: str | None = None) -> LoadedRun:
     """Read one run (see the module docstring)."""
     path = Path(path)
     fmt = detect_format(path) if fmt == "auto" else fmt
-    trajectories = read_trajectories(path, fmt)
-    return LoadedRun(name or run_name(path, fmt), path, fmt, trajectories, _trajectory_files(path, fmt, trajectories))
+    if fmt == "toolbench" and path.is_dir():
+        trajectories, by_object = _answer_files(path)
+        qualify_duplicates(trajectories)
+        files = {t.query_id: by_object[id(t)] for t in trajectories}
+    else:
+        trajectories = read_trajectories(path, fmt)
+        files = _trajectory_files(path, fmt, trajectories)
+        qualify_duplicates(trajectories)
+    return LoadedRun(name or run_name(path, fmt), path, fmt, trajectories, files)
 
 
 def load_runs(paths: list[str | Path], fmt: str = "auto") -> list[LoadedRun]:

@@ -74,3 +74,14 @@ def test_published_predictions_rules(shared_data):
 ])
 def test_rule_table(reason, answer, expected):
     assert rule_reason(Trajectory("1", "q", "m", finish_reason=reason, final_answer=answer)) == expected
+
+
+def test_toolbench_answer_trees_across_groups(shared_data):
+    """ToolBench numbers queries per group: id 10 is in G1 and G2, so ids become group/id."""
+    run = load_run(shared_data / "toolbench/data_example/answer")
+    assert run.format == "toolbench" and len(run.trajectories) == 15
+    groups = run.groups()
+    assert groups["G1/10"] == "G1" and groups["G2/10"] == "G2" and set(groups.values()) == {"G1", "G2", "G3"}
+    assert run.files["G2/10"].parent.name == "G2_answer"
+    verdicts = judge_pass(run.trajectories, None)
+    assert len({v.query_id for v in verdicts}) == 15
