@@ -1,0 +1,236 @@
+"""Toolformer measurements on GSM8K (../shared/data/gsm8k/train.jsonl) with the embedded SmolLM2.
+
+    python benchmarks/toolformer.py filter --docs 120 --out /tmp/toolformer_filter.json
+    python benchmarks/toolformer.py e2e --docs 10 --out /tmp/toolformer_e2e.json
+    python benchmarks/toolformer.py speed --docs 3 --out /tmp/toolformer_speed.json
+
+filter: gold calls at gold positions and three controls per gold call (same call with a
+wrong result; the gold call at another position; an unrelated call from another
+problem), keep rates at τ_f ∈ {0.25, 0.5, 1, 2} and the AUC of L- - L+.
+e2e: sample → execute (built-in calculator) → filter with the paper's calculator
+settings; precision/recall of kept calls against the gold positions.
+speed: batched scorer vs one full forward pass per candidate; sampling with and
+without prompt-cache reuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from data.toolformer.annotate import Document, annotate_document, call_prefix  # noqa: E402
+from data.toolformer.config import AnnotateConfig, paper_tool  # noqa: E402
+from data.toolformer.filtering import loss_weights  # noqa: E402
+from data.toolformer.gsm8k import GoldCall, gold_position, gsm8k_document  # noqa: E402
+from data.toolformer.linearise import Call  # noqa: E402
+from data.toolformer.scoring import CausalLM  # noqa: E402
+from data.toolformer.tools import builtin_runner  # noqa: E402
+
+GSM8K = ROOT.parent / "shared" / "data" / "gsm8k" / "train.jsonl"
+TAUS = (0.25, 0.5, 1.0, 2.0)
+
+
+def load_gsm8k(n: int, skip: int = 0, text: str = "full") -> list[tuple]:
+    with GSM8K.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for _, line in zip(range(skip + n), handle, strict=False)]
+    if text == "answer":
+        rows = [{"question": "", "answer": r["answer"]} for r in rows]
+        return [_drop_head(gsm8k_document(r, skip + i)) for i, r in enumerate(rows[skip:])]
+    return [gsm8k_document(r, skip + i) for i, r in enumerate(rows[skip:])]
+
+
+def _drop_head(pair: tuple) -> tuple:
+    doc, golds = pair
+    return (Document(doc.id, doc.text[1:]),
+            [GoldCall(g.start - 1, g.end - 1, g.expression, g.result) for g in golds])
+
+
+def at_result(offsets: list, gold: GoldCall) -> int | None:
+    """The token holding the result's first character (``--position result``)."""
+    return next((i for i, (b, e) in enumerate(offsets) if b <= gold.end < e), None)
+
+
+def auc(pos: list[float], neg: list[float]) -> float:
+    """Probability that a random positive outscores a random negative (ties count half)."""
+    wins = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg)
+    return wins / (len(pos) * len(neg)) if pos and neg else float("nan")
+
+
+def wrong_result(result: str, rng: random.Random) -> str:
+    try:
+        value = float(result)
+    except ValueError:
+        return result + "1"
+    delta = rng.choice([1, 2, 3, 4, 5, 10]) * rng.choice([-1, 1])
+    wrong = value + delta if value + delta >= 0 else value - delta
+    return str(int(wrong)) if wrong == int(wrong) else f"{wrong:.2f}".rstrip("0")
+
+
+def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
+    docs = load_gsm8k(args.docs, text=args.text)
+    weights, cfg = loss_weights(), AnnotateConfig()
+    locate = at_result if args.position == "result" else gold_position
+    gains: dict[str, list[float]] = {"gold": [], "wrong_result": [], "other_position": [], "unrelated_call": []}
+    versus_none: dict[str, list[float]] = {k: [] for k in gains}
+    started = time.perf_counter()
+    for index, (doc, golds) in enumerate(docs):
+        rng = random.Random(index)
+        ids, offsets = lm.encode(doc.text)
+        positions = [locate(offsets, g) for g in golds]
+        cases = []
+        gold_tokens = {p for p in positions if p is not None}
+        free = [i for i in range(1, len(ids) - 1) if i not in gold_tokens]
+        other_doc = docs[(index + 1) % len(docs)][1]
+        for gold, pos in list(zip(golds, positions, strict=True))[: args.max_gold]:
+            if pos is None or pos < 1:
+                continue
+            call = gold.call()
+            cases.append(("gold", pos, call))
+            cases.append(("wrong_result", pos, Call(call.tool, call.input, wrong_result(call.result, rng))))
+            cases.append(("other_position", rng.choice(free), call))
+            unrelated = [g.call() for g in other_doc if g.result != gold.result]
+            if unrelated:
+                cases.append(("unrelated_call", pos, rng.choice(unrelated)))
+        requests = []
+        for _, pos, call in cases:
+            requests += [(call_prefix(lm, call, cfg.markers, with_result=True), pos), ((), pos),
+                         (call_prefix(lm, call, cfg.markers, with_result=False), pos)]
+        losses = lm.weighted_losses(ids, requests, weights) if requests else []
+        for n, (kind, _, _) in enumerate(cases):
+            l_plus, l_none, l_bare = losses[3 * n : 3 * n + 3]
+            gains[kind].append(min(l_none, l_bare) - l_plus)
+            versus_none[kind].append(l_none - l_plus)
+        if (index + 1) % 10 == 0:
+            print(f"  {index + 1}/{len(docs)} documents, {time.perf_counter() - started:.0f} s", flush=True)
+    controls = [g for k, v in gains.items() if k != "gold" for g in v]
+    return {
+        "documents": len(docs), "seconds": round(time.perf_counter() - started, 1),
+        "counts": {k: len(v) for k, v in gains.items()},
+        "keep_rate": {k: {str(t): round(sum(g >= t for g in v) / len(v), 4) for t in TAUS} for k, v in gains.items()},
+        "median_gain": {k: round(statistics.median(v), 4) for k, v in gains.items()},
+        "auc_gold_vs_all_controls": round(auc(gains["gold"], controls), 4),
+        "auc_gold_vs": {k: round(auc(gains["gold"], v), 4) for k, v in gains.items() if k != "gold"},
+        "diagnostic_L_nocall_minus_L_plus": {
+            "median": {k: round(statistics.median(v), 4) for k, v in versus_none.items()},
+            "auc_gold_vs_all_controls": round(auc(versus_none["gold"],
+                                                  [g for k, v in versus_none.items() if k != "gold" for g in v]), 4),
+            "keep_rate": {k: {str(t): round(sum(g >= t for g in v) / len(v), 4) for t in TAUS}
+                          for k, v in versus_none.items()},
+        },
+    }
+
+
+def e2e_study(lm: CausalLM, args: argparse.Namespace) -> dict:
+    tool = paper_tool("calculator", top_k=args.top_k, samples=args.samples)
+    cfg = AnnotateConfig(tools=(tool,), prompt_cache=True)
+    runner = builtin_runner(cfg.tools)
+    docs = load_gsm8k(args.docs, skip=args.skip)
+    totals = {"kept": 0, "kept_at_gold": 0, "kept_correct_result": 0, "gold": 0, "gold_found": 0, "sampled": 0,
+              "malformed": 0, "executed": 0, "failed": 0, "duplicates": 0, "tokens": 0, "seconds": 0.0}
+    examples = []
+    for doc, golds in docs:
+        result = annotate_document(lm, runner, doc, cfg)
+        hits = set()
+        for kept in result.kept:
+            offset = result.offsets[kept.position]
+            match = [n for n, g in enumerate(golds) if g.contains(offset)]
+            totals["kept_at_gold"] += bool(match)
+            totals["kept_correct_result"] += any(golds[n].result == kept.call.result for n in match)
+            hits.update(match)
+        s = result.sampling
+        totals.update({k: totals[k] + v for k, v in (
+            ("kept", len(result.kept)), ("gold", len(golds)), ("gold_found", len(hits)), ("sampled", s.sampled),
+            ("malformed", s.malformed), ("duplicates", s.duplicates), ("executed", result.executed),
+            ("failed", result.failed), ("tokens", result.tokens), ("seconds", result.seconds))})
+        examples.append(result.augmented_text(cfg.markers))
+        print(f"  {doc.id}: kept {len(result.kept)}, {result.seconds:.0f} s", flush=True)
+    parsed = totals["sampled"] - totals["malformed"]
+    return {
+        "documents": len(docs), "settings": {"top_k": tool.top_k, "samples": tool.samples, "tau_s": tool.tau_s,
+                                             "tau_f": tool.tau_f},
+        **totals,
+        "precision": round(totals["kept_at_gold"] / totals["kept"], 4) if totals["kept"] else None,
+        "recall": round(totals["gold_found"] / totals["gold"], 4) if totals["gold"] else None,
+        "parse_rate": round(parsed / totals["sampled"], 4) if totals["sampled"] else None,
+        "parse_and_execute_rate": round(totals["executed"] / totals["sampled"], 4) if totals["sampled"] else None,
+        "execute_rate_of_distinct_parsed": round(totals["executed"] / (totals["executed"] + totals["failed"]), 4)
+        if totals["executed"] + totals["failed"] else None,
+        "calls_per_1000_tokens": round(1000 * totals["kept"] / totals["tokens"], 3),
+        "seconds_per_document": round(totals["seconds"] / len(docs), 2),
+        "examples": examples[:3],
+    }
+
+
+def speed_study(lm: CausalLM, args: argparse.Namespace) -> dict:
+    docs = load_gsm8k(args.docs, skip=args.skip)
+    weights, cfg = loss_weights(), AnnotateConfig()
+    batched = oracle = 0.0
+    n_candidates = 0
+    diffs = []
+    for doc, golds in docs:
+        ids, offsets = lm.encode(doc.text)
+        cases = [(gold_position(offsets, g), g.call()) for g in golds]
+        cases = [(p, c) for p, c in cases if p] + [(p, c.without_result()) for p, c in cases if p]
+        requests = [r for p, c in cases for r in (
+            (call_prefix(lm, c, cfg.markers, with_result=True), p), ((), p),
+            (call_prefix(lm, c, cfg.markers, with_result=False), p))]
+        t0 = time.perf_counter()
+        fast = lm.weighted_losses(ids, requests, weights)
+        t1 = time.perf_counter()
+        slow = lm.oracle_losses(ids, requests, weights)
+        t2 = time.perf_counter()
+        batched, oracle, n_candidates = batched + t1 - t0, oracle + t2 - t1, n_candidates + len(cases)
+        diffs += [abs(a - b) for a, b in zip(fast, slow, strict=True)]
+    sampling = {}
+    tool = paper_tool("calculator", top_k=args.top_k, samples=args.samples)
+    for reuse in (True, False):
+        cfg2 = AnnotateConfig(tools=(tool,), prompt_cache=reuse)
+        from data.toolformer.sampling import sample_calls
+
+        t0 = time.perf_counter()
+        for doc, _ in docs:
+            ids, offsets = lm.encode(doc.text)
+            sample_calls(lm, doc.text, ids, offsets, tool, cfg2, doc_key=doc.id)
+        sampling["with_cache" if reuse else "without_cache"] = round((time.perf_counter() - t0) / len(docs), 2)
+    return {
+        "documents": len(docs), "candidates": n_candidates,
+        "batched_candidates_per_second": round(n_candidates / batched, 2),
+        "oracle_candidates_per_second": round(n_candidates / oracle, 2),
+        "speedup": round(oracle / batched, 2), "max_abs_loss_difference": max(diffs),
+        "sampling_seconds_per_document": sampling, "sampling_settings": {"top_k": tool.top_k, "samples": tool.samples},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("study", choices=["filter", "e2e", "speed"])
+    parser.add_argument("--docs", type=int, default=20)
+    parser.add_argument("--skip", type=int, default=0, help="start at this GSM8K record")
+    parser.add_argument("--max-gold", type=int, default=3, help="gold calls per document (filter study)")
+    parser.add_argument("--text", choices=["full", "answer"], default="full", help="question+solution or solution")
+    parser.add_argument("--position", choices=["span", "result"], default="span",
+                        help="gold call before the whitespace/currency run or right before the result digits")
+    parser.add_argument("--top-k", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--model", default="smollm2")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    lm = CausalLM.load(args.model, threads=args.threads)
+    study = {"filter": filter_study, "e2e": e2e_study, "speed": speed_study}[args.study]
+    result = {"study": args.study, "model": args.model, "args": {k: str(v) for k, v in vars(args).items()},
+              **study(lm, args)}
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k != "examples"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
