@@ -78,8 +78,8 @@ def wtl_plot(report: Report) -> str | None:
             values = [float(report.metrics[r][label]) for r in runs]
             ax.barh(runs, values, left=left, color=color, label=label)
             left = [a + b for a, b in zip(left, values, strict=True)]
-        ax.set_xlabel("queries")
-        ax.legend(fontsize=7, ncol=3)
+        ax.set_xlabel("queries (per-query majority)")
+        ax.legend(fontsize=7, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
         return _svg(fig)
 
 
