@@ -122,3 +122,36 @@ def bench_bfcl(
         if progress is not None:
             progress(done, len(items))
     return items, predictions, ast_verdicts(items, predictions), usage
+
+
+def evaluate_run(
+    out_dir: str | Path, trajectories: Sequence[Trajectory], *, name: str = "run", queries: Sequence[Query] = (),
+    judge: JudgeSpec = None, judgings: int = 1, links: dict[str, str] | None = None, seed: int = 0,
+    cache: str | Path | bool | None = True,
+) -> dict[str, Report]:
+    """What a pipeline needs after a run: the pass report (rules + judge when given) in
+    ``out_dir/pass`` and, when queries carry expected answers, the exact report in ``out_dir/exact``.
+
+    Groups come from the queries (else from ``Trajectory.config["group"]``).
+    """
+    groups = {t.query_id: str(t.config.get("group")) for t in trajectories if t.config.get("group")}
+    groups.update({q.query_id: q.group for q in queries if q.group})
+    asker = make_asker(judge, cache=cache)
+    verdicts = judge_pass(trajectories, asker, judgings=judgings)
+    extra = {"judge_llm_calls": asker.calls, "judge_tokens": asker.usage.total_tokens} if asker else {}
+    reports = {"pass": write_report(Path(out_dir) / "pass", "pass",
+                                    [RunResult(name, verdicts, list(trajectories), dict(links or {}), extra)],
+                                    groups=groups, config={"judge": asker.judge_id if asker else None,
+                                                           "judgings": judgings}, seed=seed)}
+    if any(q.expected_answer is not None for q in queries):
+        exact = judge_exact(trajectories, queries)
+        reports["exact"] = write_report(Path(out_dir) / "exact", "exact",
+                                        [RunResult(name, exact, list(trajectories), dict(links or {}))],
+                                        groups=groups, seed=seed)
+    return reports
+
+
+__all__ = [
+    "RunResult", "ast_verdicts", "bench_bfcl", "evaluate_run", "judge_exact", "judge_fac", "judge_pass", "judge_win",
+    "make_asker", "write_report",
+]

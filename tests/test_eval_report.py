@@ -133,3 +133,16 @@ def test_eval_retrieval_cli(tmp_path):
     assert main(["eval", "retrieval", str(results), "--k", "1", "--k", "2", "-o", str(out)]) == 0
     metrics = json.loads((out / "report.json").read_text())["metrics"]["bm25"]
     assert metrics["ndcg@1"] == 0.5 and metrics["recall@2"] == 0.75 and metrics["completeness@2"] == 0.5
+
+
+def test_evaluate_run_for_the_pipeline(tmp_path):
+    from evaluator.api import evaluate_run
+
+    trajectories = [Trajectory("1", "q", "CoT@1", finish_reason=FinishReason.GIVE_ANSWER, final_answer="42"),
+                    Trajectory("2", "q", "CoT@1")]
+    queries = [Query("1", "q", expected_answer=42, group="G1"), Query("2", "q", expected_answer=7, group="G1")]
+    reports = evaluate_run(tmp_path, trajectories, name="cot", queries=queries)
+    assert sorted(reports) == ["exact", "pass"]
+    assert reports["exact"].metrics["cot"]["mean"] == 0.5
+    assert reports["pass"].metrics["cot"]["by_rule"] == 1 and reports["pass"].metrics["cot"]["unjudged"] == 1
+    assert (tmp_path / "pass" / "report.html").is_file() and (tmp_path / "exact" / "report.md").is_file()
