@@ -101,6 +101,17 @@ def test_resume_from_checkpoint_reproduces_the_run(trained, tmp_path):
     assert resumed["last_loss"] == pytest.approx(metrics["last_loss"], rel=1e-4)
 
 
+def test_top_layers_only_adapt_the_last_layers(tmp_path):
+    config = LoraTrainConfig(model="tiny", rank=4, max_steps=2, batch_size=4, device="cpu", top_layers=1,
+                             logging_steps=1, save_steps=10)
+    from toolbench.lora import add_lora
+
+    names = [n for n, p in add_lora(tiny_llama(), config).named_parameters() if p.requires_grad]
+    assert names and all(".layers.1." in n for n in names)
+    metrics = train_lora(toy_examples(4), config, tmp_path / "run", model=tiny_llama())
+    assert metrics["steps"] == 2
+
+
 def test_collate_pads_dynamically():
     batch = collate([{"input_ids": [1, 2], "labels": [1, 2]}, {"input_ids": [3], "labels": [-100]}], pad_id=9,
                     multiple_of=8)

@@ -46,6 +46,7 @@ def finetune(
     dropout: float = typer.Option(0.05, help="LoRA dropout."),
     targets: str = typer.Option(",".join(("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
                                           "down_proj")), help="Comma-separated target modules."),
+    top_layers: int = typer.Option(0, help="Adapt only the last N layers (cheaper backward; 0 = all)."),
     lr: float = typer.Option(2e-4, "--lr", help="Learning rate."),
     epochs: float = typer.Option(1.0, help="Epochs (ignored when --max-steps > 0)."),
     max_steps: int = typer.Option(0, help="Optimizer steps (0: use epochs)."),
@@ -67,6 +68,7 @@ def finetune(
 
     config = LoraTrainConfig(
         model=model, rank=rank, alpha=alpha, dropout=dropout, target_modules=tuple(t for t in targets.split(",") if t),
+        top_layers=top_layers,
         learning_rate=lr, epochs=epochs, max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum,
         max_length=max_length, save_steps=save_steps, logging_steps=logging_steps, seed=seed, device=device,
         dtype=dtype, gradient_checkpointing=gradient_checkpointing,

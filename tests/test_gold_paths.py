@@ -1,0 +1,63 @@
+"""Gold solution paths: the gold call chain executed with the real built-in tools."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from data.builtin_templates import generate_builtin_instructions
+from data.gold_paths import answer_text, gold_calls, gold_trajectories, gold_trajectory, simple_opening
+from data.sft import trajectories_to_examples
+from toolbench.builtin_world import builtin_catalog, builtin_executor
+from toolbench.errors import InputError
+from toolbench.types import FinishReason, Query
+
+FINISH = {"type": "function", "function": {"name": "Finish", "parameters": {"type": "object", "properties": {
+    "return_type": {"type": "string"}, "final_answer": {"type": "string"}}, "required": ["return_type"]}}}
+
+
+@pytest.fixture(scope="module")
+def world():
+    catalog = builtin_catalog()
+    return catalog, builtin_executor(catalog)
+
+
+def test_gold_paths_execute_the_real_tools(world):
+    catalog, executor = world
+    queries = generate_builtin_instructions({"G1": 6, "G2": 3, "G3": 3}, seed=5, catalog=catalog,
+                                            executor=executor)["train"]
+    trajectories = gold_trajectories(queries, executor, simple_opening(catalog, FINISH, "Solve the task."))
+    assert len(trajectories) == len(queries)
+    for query, trajectory in zip(queries, trajectories, strict=True):
+        assert trajectory.gave_answer and trajectory.method == "gold" and not trajectory.error
+        roles = [m.role for m in trajectory.messages]
+        n = len(query.extra["gold_calls"])
+        assert roles == ["system", "user"] + ["assistant", "tool"] * n + ["assistant"]
+        calls = [c for m in trajectory.messages for c in m.tool_calls]
+        assert [c.name for c in calls] == [g["name"] for g in query.extra["gold_calls"]] + ["Finish"]
+        for step, answer in zip(trajectory.steps, query.extra["gold_answers"], strict=False):
+            response = json.loads(step.observation.content)["response"]
+            assert answer in response.values()  # the observation came from the real tool
+        assert trajectory.final_answer == "; ".join(answer_text(a) for a in query.extra["gold_answers"])
+        assert {t["function"]["name"] for t in trajectory.tools} >= {c.name for c in calls}
+    examples, dropped = trajectories_to_examples(trajectories)
+    assert len(examples) == len(queries) and not dropped
+
+
+def test_failing_gold_call_gives_an_error_path_that_sft_drops(world):
+    catalog, executor = world
+    query = Query("bad", "Is -5 prime?", api_ids=[catalog.by_function_name("is_prime").id],
+                  extra={"gold_calls": [{"name": "is_prime", "arguments": {"n": "not a number"}}]})
+    trajectory = gold_trajectory(query, executor, simple_opening(catalog, FINISH))
+    assert trajectory.finish_reason == FinishReason.ERROR and "is_prime" in trajectory.error
+    assert trajectories_to_examples([trajectory])[0] == []
+
+
+def test_queries_without_gold_calls_are_refused_or_skipped(world):
+    catalog, executor = world
+    with pytest.raises(InputError):
+        gold_calls(Query("x", "no gold"))
+    with pytest.raises(InputError):
+        gold_calls(Query("x", "bad gold", extra={"gold_calls": [{"arguments": {}}]}))
+    assert gold_trajectories([Query("x", "no gold")], executor, simple_opening(catalog, FINISH)) == []
