@@ -20,7 +20,7 @@ from typing import Any
 
 from retriever.fusion import FUSIONS
 from toolbench.config import Config, library_versions, require
-from toolbench.errors import IndexMismatchError
+from toolbench.errors import IndexMismatchError, InputError
 from toolbench.store import atomic_write_json
 
 INDEX_FORMAT = "toolbench-kit-index"
@@ -117,8 +117,11 @@ def config_from_metadata(meta: dict[str, Any]) -> IndexConfig:
 
 
 @contextlib.contextmanager
-def staged_directory(target: str | Path) -> Iterator[Path]:
+def staged_directory(target: str | Path, marker: str = META_FILE) -> Iterator[Path]:
     """Yield a fresh temporary directory that replaces ``target`` only if the block succeeds.
+
+    An existing non-empty ``target`` is only replaced when it holds ``marker`` (it is an
+    earlier output of the same kind), so a mistyped ``--out`` never deletes a user folder.
 
     >>> import tempfile, pathlib
     >>> t = pathlib.Path(tempfile.mkdtemp()) / "idx"
@@ -130,7 +133,9 @@ def staged_directory(target: str | Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_dir():
-        raise IndexMismatchError(f"{target} exists and is not a directory")
+        raise InputError(f"{target} exists and is not a directory")
+    if target.is_dir() and any(target.iterdir()) and not (target / marker).exists():
+        raise InputError(f"{target} is a non-empty directory without {marker}; refusing to replace it")
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
         yield staging

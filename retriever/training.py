@@ -100,7 +100,7 @@ def train_retriever(
     out.mkdir(parents=True, exist_ok=True)
     save_config(out, config, name="train_config.json")
     model = _fit(triplets, out, config)
-    with staged_directory(out / "model") as staging:
+    with staged_directory(out / "model", marker="modules.json") as staging:
         model.save(str(staging))
     summary = {"pairs": len(pairs), "triplets": len(triplets), "missing_relevant_apis": missing,
                "seconds": round(time.monotonic() - started, 1), "base_model": config.base_model}

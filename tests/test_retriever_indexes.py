@@ -141,6 +141,14 @@ def test_bad_catalogs(tmp_path: Path) -> None:
     assert not (tmp_path / "idx").exists()
 
 
+def test_never_replaces_a_directory_that_is_not_an_index(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    with pytest.raises(InputError, match="refusing to replace"):
+        build_index(APIS, tmp_path / "mine", kind="bm25")
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
 def test_failed_rebuild_keeps_the_old_index(tmp_path: Path) -> None:
     build_index(APIS, tmp_path / "idx", kind="dense", encoder=HashingEncoder(64))
 
