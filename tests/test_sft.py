@@ -17,6 +17,7 @@ from data.sft import (
 from data.sft_tokenize import IGNORE_INDEX, labelled_spans, tokenize_example, tokenize_examples, training_chat
 from data.toolllama import API_MARKER, from_toolllama, to_toolllama
 from toolbench.errors import ConfigError, InputError
+from toolbench.models.tool_call_text import parse_tool_calls
 from toolbench.types import FinishReason, Message, ToolCall, Trajectory
 
 CHATML = ("{% for m in messages %}{{'<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n'}}{% endfor %}"
@@ -208,3 +209,31 @@ def test_masks_with_the_smollm2_chat_template(trees):
         item = tokenize_example(example, smol)
         decoded = [smol.decode(run) for run in labelled_spans(item["input_ids"], item["labels"])]
         assert decoded == expected_turns(example, smol, "auto")
+
+
+def test_training_text_is_the_hf_backend_prompt(trees, tokenizer):
+    """Contract with toolbench.models.hf_backend: the text before every trained reply is
+    exactly the prompt the backend builds for that conversation prefix at inference."""
+    from data.sft_tokenize import assistant_char_spans
+    from toolbench.models.hf_backend import HFChatModel, template_supports_tools
+
+    backend = HFChatModel.__new__(HFChatModel)  # no weights needed to build prompts
+    backend.tokenizer, backend.tool_format = tokenizer, "auto"
+    backend.native = template_supports_tools(tokenizer)
+    examples, _ = trajectories_to_examples(trees)
+    for example in examples:
+        messages, tools = messages_from_wire(example["messages"]), json.loads(example["tools"])
+        chat, template_tools = training_chat(messages, tools, tokenizer, "auto")
+        full, spans = assistant_char_spans(tokenizer, chat, template_tools)
+        # consecutive assistant messages (a thought, then a call) form one rendered turn
+        starts = [i for i, m in enumerate(messages) if m.role == "assistant" and messages[i - 1].role != "assistant"]
+        assert len(starts) == len(spans)
+        for index, (start, end) in zip(starts, spans, strict=True):
+            prompt, prefill = backend.build_prompt(messages[:index], tools)
+            assert prefill == "" and prompt == full[:start]
+            group = [messages[index]]
+            while index + len(group) < len(messages) and messages[index + len(group)].role == "assistant":
+                group.append(messages[index + len(group)])
+            parsed = parse_tool_calls(full[start:end].removesuffix(END), backend.text_format(tools))
+            expected = [c for m in group for c in m.tool_calls]
+            assert [(c.name, c.arguments) for c in parsed.tool_calls] == [(c.name, c.arguments) for c in expected]
