@@ -141,9 +141,12 @@ class CachedChatModel(ChatModel):
     def describe(self) -> dict[str, Any]:
         return {**self._description, "cache": str(self.cache.path)}
 
-    def stats(self) -> dict[str, int]:
-        """Cache hits and misses of this process."""
-        return {"cache_hits": self.hits, "cache_misses": self.misses}
+    def stats(self) -> dict[str, Any]:
+        """The inner model's counters plus cache hits and misses of this process."""
+        return {**self.inner.stats(), "cache_hits": self.hits, "cache_misses": self.misses}
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def cache_path_from(option: Any) -> str | None:

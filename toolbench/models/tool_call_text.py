@@ -34,6 +34,7 @@ _REACT = re.compile(
     re.DOTALL,
 )
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+_CALL_START = re.compile(r'\{\s*"name"\s*:')
 _ARG_KEYS = ("arguments", "parameters", "args", "input")
 
 
@@ -204,6 +205,8 @@ def parse_bare_json(text: str, prefix: str = "call") -> ParsedReply:
     >>> r = parse_bare_json('Sure!\\n```json\\n{"name": "f", "arguments": "{\\\\"a\\\\": 1}"}\\n```')
     >>> r.content, r.tool_calls[0].arguments
     ('Sure!', {'a': 1})
+    >>> parse_bare_json('{"name": "f", "arguments": {"a": ').parse_error
+    'an unfinished or invalid JSON tool call'
     """
     source = "\n".join(_FENCE.findall(text)) or text
     calls, errors = [], []
@@ -214,6 +217,8 @@ def parse_bare_json(text: str, prefix: str = "call") -> ParsedReply:
             except (ValueError, json.JSONDecodeError) as exc:
                 errors.append(_describe(exc))
     if not calls and not errors:
+        if _CALL_START.search(source):
+            return _error(_clean(text), "json", "an unfinished or invalid JSON tool call")
         return ParsedReply(_clean(text), format="json")
     first = text.find("```") if "```" in text else text.find("{")
     content = _clean(text[:first])

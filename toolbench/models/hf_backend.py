@@ -1,0 +1,270 @@
+"""The ``hf`` backend: a local transformers causal LM that writes tool calls as text.
+
+``hf:smollm2`` (the default; also ``hf:`` alone) is the embedded SmolLM2-135M-Instruct,
+``hf:/path/to/checkpoint`` a local transformers directory and ``hf:/path/model.gguf`` a
+GGUF file (de-quantised once and cached by :mod:`toolbench.hf_models`). Options:
+``adapter`` (PEFT LoRA directory), ``device``/``dtype`` (CPU fp32, CUDA bf16 by default),
+``max_new_tokens``, ``temperature`` (0 = greedy), ``top_p``, ``seed`` (sampling is
+seeded per call, so equal prompts give equal replies), ``tool_format`` (``auto``:
+the chat template's own ``tools=`` support when it has it, else :data:`DEFAULT_TEXT_FORMAT`),
+``tool_choice`` (``required`` or a named function pre-fills the start of the call) and
+``threads`` (torch CPU threads during generation; default ``$TOOLBENCH_HF_THREADS`` or 1:
+on a shared or oversubscribed CPU, OpenMP threads spin-waiting for each other made 2
+threads 15x slower than 1 for this small model).
+
+Generation keeps the KV cache of the previous prompt + reply and reuses its longest
+common token prefix with the next prompt, so the system prompt and tool list of a
+search (and each parent's history in DFSDT) are encoded once, not at every step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from toolbench.errors import ConfigError
+from toolbench.hf_models import EMBEDDED_MODEL, load_causal_lm
+from toolbench.models.base import ChatModel, backends
+from toolbench.models.text_chat import to_text_messages
+from toolbench.models.tool_call_text import TEXT_FORMATS, call_prefill, parse_tool_calls
+from toolbench.types import AssistantMessage, Message, Usage
+
+logger = logging.getLogger(__name__)
+
+# measured on SmolLM2-135M-Instruct (see docs/models.md): the compact ``json`` listing plus
+# a pre-filled call start gave the highest valid-call rate
+DEFAULT_TEXT_FORMAT = "json"
+STOP_STRINGS = {"hermes": ["</tool_call>"], "react": ["\nObservation:"], "llama3": [], "json": []}
+GENERATE_OPTS = ("max_new_tokens", "temperature", "top_p", "seed", "tool_choice", "stop")
+
+
+def common_prefix_length(a: list[int], b: list[int]) -> int:
+    """Length of the longest common prefix of two token lists.
+
+    >>> common_prefix_length([1, 2, 3, 4], [1, 2, 5]), common_prefix_length([], [1])
+    (2, 0)
+    """
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+def cut_at_stop(text: str, stops: list[str]) -> tuple[str, bool]:
+    """Text up to and including the first stop string (kept: it closes the call).
+
+    >>> cut_at_stop('<tool_call>{"a": 1}</tool_call> more', ["</tool_call>"])
+    ('<tool_call>{"a": 1}</tool_call>', True)
+    >>> cut_at_stop("Thought: x\\nObservation: y", ["\\nObservation:"])
+    ('Thought: x', True)
+    """
+    hits = [(text.find(s), s) for s in stops if s and s in text]
+    if not hits:
+        return text, False
+    pos, stop = min(hits)
+    keep = stop if stop.startswith("</") else ""
+    return text[:pos] + keep, True
+
+
+def template_supports_tools(tokenizer: Any) -> bool:
+    """Whether the tokenizer's chat template renders a ``tools`` variable."""
+    template = getattr(tokenizer, "chat_template", None) or ""
+    return isinstance(template, str) and "tools" in template
+
+
+def hf_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Messages for ``apply_chat_template(tools=...)``: arguments as dicts, content as str.
+
+    >>> from toolbench.types import ToolCall
+    >>> hf_messages([Message("assistant", None, [ToolCall("c", "f", {"x": 1})])])[0]["tool_calls"]
+    [{'id': 'c', 'type': 'function', 'function': {'name': 'f', 'arguments': {'x': 1}}}]
+    """
+    out = []
+    for m in messages:
+        item: dict[str, Any] = {"role": m.role, "content": m.content or ""}
+        if m.tool_calls:
+            item["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in m.tool_calls
+            ]
+        if m.role == "tool":
+            item.update({k: v for k, v in (("tool_call_id", m.tool_call_id), ("name", m.name)) if v})
+        out.append(item)
+    return out
+
+
+class _StopOnText:
+    """A stopping criterion: the decoded new tokens contain a stop string."""
+
+    def __init__(self, tokenizer: Any, start: int, stops: list[str]) -> None:
+        self.tokenizer, self.start, self.stops = tokenizer, start, stops
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        tail = self.tokenizer.decode(input_ids[0, self.start :][-12:], skip_special_tokens=True)
+        done = any(s in tail for s in self.stops)
+        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+
+@backends.register("hf")
+class HFChatModel(ChatModel):
+    """A local transformers chat model with text tool calling (see the module docstring)."""
+
+    def __init__(
+        self,
+        name: str = "",
+        *,
+        adapter: str | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        max_new_tokens: int = 96,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        seed: int = 0,
+        tool_format: str = "auto",
+        tool_choice: Any = "auto",
+        threads: int | None = None,
+        reuse_prefix: bool = True,
+    ) -> None:
+        if tool_format not in ("auto", "native", *TEXT_FORMATS):
+            raise ConfigError(f"hf backend: tool_format must be auto, native or one of {', '.join(TEXT_FORMATS)}")
+        if max_new_tokens < 1 or temperature < 0 or not 0 < top_p <= 1:
+            raise ConfigError("hf backend: need max_new_tokens >= 1, temperature >= 0, 0 < top_p <= 1")
+        self.name = name or EMBEDDED_MODEL
+        self.adapter, self.reuse_prefix = adapter, reuse_prefix
+        self.threads = int(threads or os.environ.get("TOOLBENCH_HF_THREADS") or 1)
+        self.model, self.tokenizer = load_causal_lm(self.name, device=device, dtype=dtype, adapter=adapter)
+        self.device = str(self.model.device)
+        self.native = template_supports_tools(self.tokenizer)
+        self.tool_format = tool_format
+        self.defaults = {"max_new_tokens": int(max_new_tokens), "temperature": float(temperature),
+                         "top_p": float(top_p), "seed": int(seed), "tool_choice": tool_choice, "stop": None}
+        self._lock = threading.Lock()
+        self._cached_ids: list[int] = []
+        self._cache: Any = None
+        self.counters = {"calls": 0, "prompt_tokens": 0, "reused_tokens": 0, "completion_tokens": 0}
+
+    # -- prompt ----------------------------------------------------------------------------
+    def text_format(self, tools: list[dict[str, Any]] | None) -> str | None:
+        """The text format used to render and parse calls; ``None`` = the template's own."""
+        if self.tool_format == "native" or (self.tool_format == "auto" and self.native and tools):
+            return None
+        return DEFAULT_TEXT_FORMAT if self.tool_format == "auto" else self.tool_format
+
+    def build_prompt(
+        self, messages: list[Message], tools: list[dict[str, Any]] | None, tool_choice: Any = "auto"
+    ) -> tuple[str, str]:
+        """(full prompt text, pre-filled start of the reply)."""
+        fmt = self.text_format(tools)
+        if fmt is None:
+            prompt = self.tokenizer.apply_chat_template(
+                hf_messages(messages), tools=tools or None, add_generation_prompt=True, tokenize=False
+            )
+            fmt = "hermes"  # the prefill of native templates (Qwen, Hermes) uses <tool_call>
+        else:
+            prompt = self.tokenizer.apply_chat_template(
+                to_text_messages(messages, tools, fmt), add_generation_prompt=True, tokenize=False
+            )
+        prefill = ""
+        if tools and (tool_choice == "required" or isinstance(tool_choice, dict)):
+            prefill = call_prefill(fmt, tool_choice["function"]["name"] if isinstance(tool_choice, dict) else None)
+        return prompt + prefill, prefill
+
+    # -- generation ------------------------------------------------------------------------
+    def _past(self, ids: list[int]) -> tuple[Any, int]:
+        """The cached KV state cut to the common prefix with ``ids`` (or ``None``)."""
+        if not self.reuse_prefix or self._cache is None:
+            return None, 0
+        cached = self._cache.get_seq_length()
+        keep = min(common_prefix_length(ids, self._cached_ids), cached, len(ids) - 1)
+        if keep < 8:
+            return None, 0
+        if cached > keep:
+            self._cache.crop(keep - cached)
+        return self._cache, keep
+
+    def _run(self, ids: list[int], params: dict[str, Any], stops: list[str]) -> list[int]:
+        """Generate after ``ids``; returns the new token ids (KV state kept for next time)."""
+        import torch
+        from transformers import StoppingCriteriaList
+
+        input_ids = torch.tensor([ids], device=self.model.device)  # [1, prompt_len]
+        past, reused = self._past(ids)
+        self._cache, self._cached_ids = None, []  # not reused if generation fails half-way
+        sample = params["temperature"] > 0
+        kwargs: dict[str, Any] = {"do_sample": sample, "max_new_tokens": params["max_new_tokens"]}
+        if sample:
+            kwargs.update(temperature=params["temperature"], top_p=params["top_p"])
+            torch.manual_seed(params["seed"])
+        else:
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        if stops:
+            kwargs["stopping_criteria"] = StoppingCriteriaList([_StopOnText(self.tokenizer, len(ids), stops)])
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            out = self._generate(input_ids, past, kwargs)
+        finally:
+            torch.set_num_threads(previous)
+        sequence = out.sequences[0].tolist()  # [prompt_len + new]
+        self._cached_ids, self._cache = sequence, out.past_key_values
+        self.counters["reused_tokens"] += reused
+        return sequence[len(ids) :]
+
+    def _generate(self, input_ids: Any, past: Any, kwargs: dict[str, Any]) -> Any:
+        import torch
+
+        with torch.no_grad():
+            return self.model.generate(
+                input_ids, attention_mask=torch.ones_like(input_ids), past_key_values=past,
+                return_dict_in_generate=True, pad_token_id=self.tokenizer.pad_token_id, **kwargs,
+            )
+
+    def generate(
+        self, messages: list[Message], tools: list[dict[str, Any]] | None = None, **opts: Any
+    ) -> AssistantMessage:
+        unknown = sorted(set(opts) - set(GENERATE_OPTS))
+        if unknown:
+            raise ConfigError(f"hf backend: unknown generate option(s) {', '.join(unknown)}")
+        params = {**self.defaults, **{k: v for k, v in opts.items() if v is not None}}
+        start = time.perf_counter()
+        prompt, prefill = self.build_prompt(messages, tools, params["tool_choice"])
+        ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        fmt = self.text_format(tools) or "hermes"
+        stops = list(params["stop"] or []) + (STOP_STRINGS[fmt] if tools else [])
+        with self._lock:
+            new = self._run(ids, params, stops)
+        text, _ = cut_at_stop(self.tokenizer.decode(new, skip_special_tokens=True), stops)
+        return self._reply(prefill + text, tools, len(ids), len(new), time.perf_counter() - start)
+
+    def _reply(self, raw: str, tools: Any, n_prompt: int, n_new: int, seconds: float) -> AssistantMessage:
+        usage = Usage(llm_calls=1, prompt_tokens=n_prompt, completion_tokens=n_new, seconds=round(seconds, 6))
+        self.counters["calls"] += 1
+        self.counters["prompt_tokens"] += n_prompt
+        self.counters["completion_tokens"] += n_new
+        if not tools:
+            return AssistantMessage(content=raw.strip() or None, usage=usage, raw=raw)
+        parsed = parse_tool_calls(raw, self.text_format(tools) or "auto", prefix="hf")
+        return AssistantMessage(
+            content=parsed.content, tool_calls=parsed.tool_calls, usage=usage, raw=raw, parse_error=parsed.parse_error
+        )
+
+    # -- bookkeeping -----------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": "hf", "name": self.name, "adapter": str(self.adapter) if self.adapter else None,
+            "device": self.device, "dtype": str(self.model.dtype).removeprefix("torch."),
+            "tool_format": self.tool_format, "native_template_tools": self.native,
+            "decoding": {k: v for k, v in self.defaults.items() if v is not None},
+        }
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self.counters)
+
+    def close(self) -> None:
+        self._cache, self._cached_ids = None, []
