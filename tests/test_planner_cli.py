@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from toolbench.cli import main
 from toolbench.formats import read_trajectories
 from toolbench.runs import read_run
@@ -58,3 +60,38 @@ def test_plan_cli_bad_input(tmp_path, capsys):
     code = main(["plan", str(queries), "--executor", "builtin", "--model", f"scripted:{script}",
                  "--width", "0", "--out", str(tmp_path / "r")])
     assert code == 2 and "width must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_sigterm_leaves_a_consistent_run_dir(tmp_path):
+    """``kill`` (SIGTERM) on ``toolbench plan``: running queries stop, results are merged, exit 130."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from toolbench.models.local_server import LocalOpenAIServer
+    from toolbench.runs import RunDir
+
+    pytest.importorskip("openai")
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text("".join(json.dumps({"schema_version": 1, "query_id": str(i), "query": f"q{i}",
+                                            "api_ids": ["Mathematics::Calculator::calculator"]}) + "\n"
+                               for i in range(200)))
+    out = tmp_path / "run"
+    with LocalOpenAIServer(latency=0.05) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "toolbench", "plan", str(queries), "--executor", "builtin", "--method", "cot",
+             "--max-actions", "2", "--model", "openai:local", "--model-option", f"base_url={server.base_url}",
+             "--model-option", "api_key=none", "--concurrency", "2", "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(RunDir(out).finished_ids()) < 3:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    finished = RunDir(out).finished_ids()
+    merged = [json.loads(line)["query_id"] for line in (out / "trajectories.jsonl").read_text().splitlines()]
+    assert 3 <= len(finished) < 200 and sorted(merged) == sorted(finished)
+    assert not list((out / "results").glob(".*.tmp"))
