@@ -19,10 +19,12 @@ search (and each parent's history in DFSDT) are encoded once, not at every step.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from toolbench.errors import ConfigError
@@ -34,8 +36,7 @@ from toolbench.types import AssistantMessage, Message, Usage
 
 logger = logging.getLogger(__name__)
 
-# measured on SmolLM2-135M-Instruct (see docs/models.md): the compact ``json`` listing plus
-# a pre-filled call start gave the highest valid-call rate
+# the compact ``json`` listing; with it calls are schema-guided (toolbench.models.guided)
 DEFAULT_TEXT_FORMAT = "json"
 STOP_STRINGS = {"hermes": ["</tool_call>"], "react": ["\nObservation:"], "llama3": [], "json": []}
 GENERATE_OPTS = ("max_new_tokens", "temperature", "top_p", "seed", "tool_choice", "stop")
@@ -130,13 +131,14 @@ class HFChatModel(ChatModel):
         tool_choice: Any = "auto",
         threads: int | None = None,
         reuse_prefix: bool = True,
+        guided: bool = True,
     ) -> None:
         if tool_format not in ("auto", "native", *TEXT_FORMATS):
             raise ConfigError(f"hf backend: tool_format must be auto, native or one of {', '.join(TEXT_FORMATS)}")
         if max_new_tokens < 1 or temperature < 0 or not 0 < top_p <= 1:
             raise ConfigError("hf backend: need max_new_tokens >= 1, temperature >= 0, 0 < top_p <= 1")
         self.name = name or EMBEDDED_MODEL
-        self.adapter, self.reuse_prefix = adapter, reuse_prefix
+        self.adapter, self.reuse_prefix, self.guided = adapter, reuse_prefix, guided
         self.threads = int(threads or os.environ.get("TOOLBENCH_HF_THREADS") or 1)
         self.model, self.tokenizer = load_causal_lm(self.name, device=device, dtype=dtype, adapter=adapter)
         self.device = str(self.model.device)
@@ -175,6 +177,10 @@ class HFChatModel(ChatModel):
             prefill = call_prefill(fmt, tool_choice["function"]["name"] if isinstance(tool_choice, dict) else None)
         return prompt + prefill, prefill
 
+    def uses_guided(self, tools: list[dict[str, Any]] | None, tool_choice: Any) -> bool:
+        """Whether this call is decoded with :mod:`toolbench.models.guided`."""
+        return bool(self.guided and tools and tool_choice != "none" and self.text_format(tools) == "json")
+
     # -- generation ------------------------------------------------------------------------
     def _past(self, ids: list[int]) -> tuple[Any, int]:
         """The cached KV state cut to the common prefix with ``ids`` (or ``None``)."""
@@ -205,16 +211,40 @@ class HFChatModel(ChatModel):
             kwargs.update(temperature=None, top_p=None, top_k=None)
         if stops:
             kwargs["stopping_criteria"] = StoppingCriteriaList([_StopOnText(self.tokenizer, len(ids), stops)])
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
+        with self._torch_threads():
             out = self._generate(input_ids, past, kwargs)
-        finally:
-            torch.set_num_threads(previous)
         sequence = out.sequences[0].tolist()  # [prompt_len + new]
         self._cached_ids, self._cache = sequence, out.past_key_values
         self.counters["reused_tokens"] += reused
         return sequence[len(ids) :]
+
+    @contextlib.contextmanager
+    def _torch_threads(self) -> Iterator[None]:
+        import torch
+
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
+    def _guided(self, ids: list[int], params: dict[str, Any], tools: list[dict[str, Any]]) -> list[int]:
+        """Schema-guided call after ``ids`` (which end with the call prefill)."""
+        from toolbench.models.guided import GuidedDecoder
+
+        choice = params["tool_choice"]
+        forced = choice["function"]["name"] if isinstance(choice, dict) else None
+        decoder = GuidedDecoder(self.model, self.tokenizer, temperature=params["temperature"],
+                                top_p=params["top_p"], seed=params["seed"])
+        past, reused = self._past(ids)
+        self._cache, self._cached_ids = None, []
+        with self._torch_threads():
+            decoder.start(ids, past, reused)
+            decoder.call([t.get("function", t) for t in tools], forced)
+        self._cached_ids, self._cache = decoder.ids, decoder.past
+        self.counters["reused_tokens"] += reused
+        return decoder.ids[len(ids) :]
 
     def _generate(self, input_ids: Any, past: Any, kwargs: dict[str, Any]) -> Any:
         import torch
@@ -233,12 +263,14 @@ class HFChatModel(ChatModel):
             raise ConfigError(f"hf backend: unknown generate option(s) {', '.join(unknown)}")
         params = {**self.defaults, **{k: v for k, v in opts.items() if v is not None}}
         start = time.perf_counter()
-        prompt, prefill = self.build_prompt(messages, tools, params["tool_choice"])
+        guided = self.uses_guided(tools, params["tool_choice"])
+        choice = "required" if guided else params["tool_choice"]  # the decoder writes a forced name itself
+        prompt, prefill = self.build_prompt(messages, tools, choice)
         ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
         fmt = self.text_format(tools) or "hermes"
         stops = list(params["stop"] or []) + (STOP_STRINGS[fmt] if tools else [])
         with self._lock:
-            new = self._run(ids, params, stops)
+            new = self._guided(ids, params, tools or []) if guided else self._run(ids, params, stops)
         text, _ = cut_at_stop(self.tokenizer.decode(new, skip_special_tokens=True), stops)
         return self._reply(prefill + text, tools, len(ids), len(new), time.perf_counter() - start)
 
@@ -259,7 +291,7 @@ class HFChatModel(ChatModel):
         return {
             "backend": "hf", "name": self.name, "adapter": str(self.adapter) if self.adapter else None,
             "device": self.device, "dtype": str(self.model.dtype).removeprefix("torch."),
-            "tool_format": self.tool_format, "native_template_tools": self.native,
+            "tool_format": self.tool_format, "native_template_tools": self.native, "guided": self.guided,
             "decoding": {k: v for k, v in self.defaults.items() if v is not None},
         }
 

@@ -1,0 +1,230 @@
+"""Schema-guided tool-call decoding for small local models.
+
+A 135M-parameter model rarely writes a valid call on its own (measured 0/32 on
+built-in-style prompts, every text format; see docs/models.md). Guided decoding
+writes the JSON skeleton itself and lets the model decide only what is the model's to
+decide, token by token with the KV cache:
+
+- the function name: a choice among the offered names (a token trie; logits outside it
+  are masked), or forced when ``tool_choice`` names one;
+- each argument value, in schema order: ``enum`` and ``boolean`` values are choices,
+  numbers are digits-only text, strings are free text up to the closing quote, other
+  types free text until it parses as JSON; optional parameters are a choice between
+  ``, "name": `` and closing the object.
+
+The result is the ``json`` text format, ``{"name": ..., "arguments": {...}}``, so it is
+parsed and recorded like any other reply. Greedy when ``temperature`` is 0, else sampled
+with a seeded ``torch.Generator``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+NUMBER_CHARS = frozenset("0123456789.-+eE")
+_NUMBER_TOKENS: dict[int, list[int]] = {}
+
+
+def ordered_properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+    """``(name, property schema, required)``: required ones first, then optional ones.
+
+    >>> s = {"properties": {"b": {}, "a": {"type": "integer"}}, "required": ["a"]}
+    >>> [(n, r) for n, _, r in ordered_properties(s)]
+    [('a', True), ('b', False)]
+    """
+    props = schema.get("properties") or {}
+    required = [n for n in schema.get("required") or [] if n in props]
+    optional = [n for n in props if n not in required]
+    return [(n, props[n] if isinstance(props[n], dict) else {}, n in required) for n in required + optional]
+
+
+def json_string_literal(text: str) -> str:
+    """A JSON string literal for free text the model wrote inside quotes.
+
+    >>> json_string_literal("Paris"), json_string_literal("a\\b")
+    ('"Paris"', '"a\\\\b"')
+    """
+    literal = f'"{text}"'
+    try:
+        json.loads(literal)
+        return literal
+    except json.JSONDecodeError:
+        return json.dumps(text, ensure_ascii=False)
+
+
+class GuidedDecoder:
+    """Token-level decoding over a causal LM with forced text, choices and bounded free text."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, temperature: float = 0.0, top_p: float = 1.0,
+                 seed: int = 0) -> None:
+        import torch
+
+        self.model, self.tokenizer = model, tokenizer
+        self.temperature, self.top_p = temperature, top_p
+        self.generator = torch.Generator(device="cpu").manual_seed(int(seed))
+        self.past: Any = None
+        self.logits: Any = None
+        self.ids: list[int] = []
+        self.new_tokens = 0
+
+    # -- low level -------------------------------------------------------------------------
+    def start(self, ids: list[int], past: Any, reused: int) -> None:
+        """Encode the prompt ``ids``; ``past`` already holds the first ``reused`` of them."""
+        self.past, self.ids = past, list(ids[:reused])
+        self._feed(ids[reused:], count=False)
+
+    def _feed(self, token_ids: list[int], count: bool = True) -> None:
+        import torch
+
+        if not token_ids:
+            return
+        with torch.no_grad():
+            out = self.model(
+                input_ids=torch.tensor([token_ids], device=self.model.device),  # [1, n]
+                past_key_values=self.past, use_cache=True,
+            )
+        self.past, self.logits = out.past_key_values, out.logits[0, -1].float()  # [vocab]
+        self.ids.extend(token_ids)
+        self.new_tokens += len(token_ids) if count else 0
+
+    def _pick(self, allowed: list[int] | None = None) -> int:
+        import torch
+
+        logits = self.logits
+        if allowed is not None:
+            mask = torch.full_like(logits, float("-inf"))
+            mask[allowed] = 0.0
+            logits = logits + mask
+        if self.temperature <= 0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits / self.temperature, dim=-1)
+        if self.top_p < 1.0:
+            sorted_probs, order = torch.sort(probs, descending=True)
+            keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < self.top_p
+            probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
+        return int(torch.multinomial(probs / probs.sum(), 1, generator=self.generator))
+
+    def _encode(self, text: str) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=False))
+
+    # -- operations ------------------------------------------------------------------------
+    def force(self, text: str) -> str:
+        """Append ``text`` without asking the model."""
+        self._feed(self._encode(text))
+        return text
+
+    def choose(self, options: list[str]) -> int:
+        """The index of the option the model picks (a walk down the options' token trie)."""
+        encoded = [self._encode(o) for o in options]
+        alive = [i for i, e in enumerate(encoded) if e]
+        step = 0
+        while True:
+            done = [i for i in alive if len(encoded[i]) == step]
+            if done or len(alive) == 1:
+                rest = encoded[(done or alive)[0]][step:]
+                self._feed(rest)
+                return (done or alive)[0]
+            token = self._pick(sorted({encoded[i][step] for i in alive}))
+            alive = [i for i in alive if encoded[i][step] == token]
+            self._feed([token])
+            step += 1
+
+    def _number_tokens(self) -> list[int]:
+        key = id(self.tokenizer)
+        if key not in _NUMBER_TOKENS:
+            vocab = range(len(self.tokenizer))
+            texts = self.tokenizer.batch_decode([[i] for i in vocab])
+            _NUMBER_TOKENS[key] = [i for i, t in zip(vocab, texts, strict=True) if t and set(t) <= NUMBER_CHARS]
+        return _NUMBER_TOKENS[key]
+
+    def number(self, max_tokens: int = 12) -> str:
+        """Digits-only text; stops at the first token that is not part of a number."""
+        allowed = self._number_tokens()
+        text = ""
+        for _ in range(max_tokens):
+            token = self._pick()
+            piece = self.tokenizer.decode([token])
+            if not piece or not set(piece) <= NUMBER_CHARS:
+                if text:
+                    break
+                token = self._pick(allowed)  # a number must start here
+                piece = self.tokenizer.decode([token])
+            self._feed([token])
+            text += piece
+        return text
+
+    def string(self, max_tokens: int = 48) -> str:
+        """Free text after an opening quote, up to the closing quote (which is fed)."""
+        text = ""
+        eos = self.tokenizer.eos_token_id
+        for _ in range(max_tokens):
+            token = self._pick()
+            piece = self.tokenizer.decode([token])
+            if token == eos or "\n" in piece:
+                piece = ""
+                break
+            if '"' in piece.replace('\\"', ""):
+                piece = piece[: piece.replace('\\"', "  ").index('"')]
+                break
+            self._feed([token])
+            text += piece
+        self.force(piece + '"')
+        return text + piece
+
+    def free_json(self, max_tokens: int = 48) -> str:
+        """Free text until it parses as one JSON value (arrays, objects, null)."""
+        text, decoder = "", json.JSONDecoder()
+        for _ in range(max_tokens):
+            token = self._pick()
+            self._feed([token])
+            text += self.tokenizer.decode([token])
+            try:
+                value, end = decoder.raw_decode(text.lstrip())
+                return json.dumps(value, ensure_ascii=False)
+            except json.JSONDecodeError:
+                continue
+        return text  # unfinished: the parser reports it as a parse error
+
+    # -- a whole call ----------------------------------------------------------------------
+    def value(self, schema: dict[str, Any]) -> str:
+        """One argument value as JSON text, guided by its schema."""
+        kind = schema.get("type")
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            options = [json.dumps(v, ensure_ascii=False) for v in schema["enum"]]
+            return options[self.choose(options)]
+        if kind == "boolean":
+            return ["true", "false"][self.choose(["true", "false"])]
+        if kind in ("integer", "number"):
+            return self.number()
+        if kind == "string" or kind is None:
+            self.force('"')
+            return json_string_literal(self.string())
+        return self.free_json()
+
+    def call(self, functions: list[dict[str, Any]], forced_name: str | None = None) -> str:
+        """Write ``{"name": ..., "arguments": {...}}`` after the already-fed ``{"name": "``."""
+        names = [f["name"] for f in functions]
+        if forced_name is not None:
+            name = forced_name
+            self.force(f'{name}"')
+        else:
+            name = names[self.choose([f'{n}"' for n in names])]
+        text = f'{name}", "arguments": {{'
+        self.force(', "arguments": {')
+        schema = next((f.get("parameters") or {} for f in functions if f["name"] == name), {})
+        first = True
+        for prop, prop_schema, required in ordered_properties(schema):
+            head = f'"{prop}": ' if first else f', "{prop}": '
+            if not required and self.choose([head, "}"]) == 1:
+                self.force("}")
+                return text + "}}"
+            if required:
+                self.force(head)
+            text += head + self.value(prop_schema)
+            first = False
+        self.force("}}")
+        return text + "}}"
