@@ -114,3 +114,19 @@ def test_builtin_templates_are_deterministic_with_disjoint_splits(catalog):
         if query.group == "G3":
             assert apis[0].category != apis[1].category
         assert query.expected_answer is not None
+
+
+def test_instructions_command_with_a_scripted_model(tmp_path, catalog):
+    from toolbench.cli import main
+
+    config = InstructionConfig(mode="single", prompts=1, per_prompt=2, seed=4)
+    api = catalog.get(sample_apis(catalog, config, random.Random(4))[0])
+    items = [{"query": "A valid request", "related_apis": [[api.tool, api.name]]},
+             {"query": "An invented one", "related_apis": [[api.tool, "no_such_api"]]}]
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text(json.dumps({"schema_version": 1, **reply(items)}) + "\n")
+    out = tmp_path / "gen"
+    assert main(["data", "instructions", "--model", f"scripted:{replies}", "--out", str(out), "--prompts", "1",
+                 "--per-prompt", "2", "--seed", "4"]) == 0
+    assert [q.query for q in load_queries(out / "queries.jsonl")] == ["A valid request"]
+    assert json.loads((out / "generation_stats.json").read_text())["rejected"] == {"hallucinated API": 1}
