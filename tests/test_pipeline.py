@@ -124,7 +124,7 @@ def test_changing_only_the_judges_does_not_replan(tmp_path: Path) -> None:
 
 def test_toml_config_paths_and_errors(tmp_path: Path) -> None:
     path = tmp_path / "run.toml"
-    path.write_text('name = "x"\n[catalog]\npaths = ["cat.json"]\n[queries]\npath = "q.jsonl"\n[model]\nspec = "hf:x"\n')
+    path.write_text('name = "x"\n[catalog]\npaths = ["cat.json"]\n[queries]\npath = "q.jsonl"\n')
     config = load_run_config(path)
     assert config.catalog.paths == (str(tmp_path / "cat.json"),) and config.queries.path == str(tmp_path / "q.jsonl")
     path.write_text('[catalog]\nbuiltin = true\n[queries]\nbuiltin = true\n[judges]\nnames = ["win"]\n')
