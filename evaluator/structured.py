@@ -118,15 +118,15 @@ def _json_objects(text: str) -> list[dict[str, Any]]:
 
 
 def parse_text(text: str, fn: JudgeFunction) -> tuple[Any, str]:
-    """Find ``fn.field`` in a text reply: JSON object, ``field: value``, or a lone label.
+    """Find ``fn.field`` in a text reply: JSON object, ``field: value``, or a bare label.
 
     >>> parse_text('Sure. {"reason": "all there", "answer_status": "Solved"}', CHECK_ANSWER)
     ('Solved', 'all there')
     >>> parse_text("answer_status: unsure because ...", CHECK_ANSWER)[0]
     'Unsure'
-    >>> parse_text("I think it is Unsolved.", CHECK_ANSWER)[0]
+    >>> parse_text("Unsolved.", CHECK_ANSWER)[0]
     'Unsolved'
-    >>> parse_text("Solved or Unsolved? hard to say", CHECK_ANSWER)[0] is None
+    >>> parse_text("The task is not solved at all", CHECK_ANSWER)[0] is None  # no guessing in prose
     True
     """
     for obj in _json_objects(text):
@@ -136,9 +136,11 @@ def parse_text(text: str, fn: JudgeFunction) -> tuple[Any, str]:
     match = re.search(rf"{re.escape(fn.field)}\W{{0,3}}\s*[:=]\s*\W{{0,2}}([\w-]+)", text, re.IGNORECASE)
     if match and (value := normalise_value(match.group(1), fn.allowed)) is not None:
         return value, text.strip()
-    words = {w.lower() for w in re.findall(r"[A-Za-z]+|\d+", text)}
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", text)]
     hits = [a for a in fn.allowed if str(a).lower() in words]
-    return (hits[0], text.strip()) if len(hits) == 1 else (None, "")
+    if len(words) <= 3 and len(hits) == 1:  # a bare label ("Solved", "Status: Solved"), never prose
+        return hits[0], text.strip()
+    return None, ""
 
 
 def parse_reply(reply: AssistantMessage, fn: JudgeFunction) -> tuple[Any, str]:

@@ -188,7 +188,8 @@ def test_fac_judge():
     ('{"answer_status": "Solved", "reason": "x"}', "Solved"),
     ('```json\n{"reason": "r", "answer_status": "Unsure"}\n```', "Unsure"),
     ("**answer_status**: Unsolved", "Unsolved"),
-    ("The answer is not complete; Unsolved.", "Unsolved"),
+    ("Status: Unsolved.", "Unsolved"),
+    ("The answer is not complete, so it is not Solved.", None),
     ("no idea", None),
 ])
 def test_parse_text(text, value):
