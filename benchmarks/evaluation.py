@@ -7,8 +7,8 @@
   a check that a second write is byte-identical.
 - Optional: ``--model hf:smollm2 --limit 4`` runs a real model on BFCL (accuracy per category).
 
-    python benchmarks/evaluator.py
-    python benchmarks/evaluator.py --model hf:smollm2 --limit 4
+    python benchmarks/evaluation.py
+    python benchmarks/evaluation.py --model hf:smollm2 --limit 4
 """
 
 from __future__ import annotations
