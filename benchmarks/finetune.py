@@ -11,10 +11,16 @@ Both paths use the project's trainer (:func:`toolbench.lora.train_lora`) unchang
   frozen base; attention scores both ways; LoRA's own weight gradients are negligible)
   over the GPU's dense bf16 peak (``--peak-tflops``, default from the device name).
 
+- ``loop``: the fine-tuning loop measured — two planner runs on the same held-out
+  queries (base model, base + adapter): valid tool-call rate, finish rate, exact pass
+  rate, and win rate of the adapter over the base (from the exact verdicts: a win is a
+  query only the adapter solves; ties count half).
+
 Usage::
 
     python benchmarks/finetune.py cpu --steps 3 --batch-size 2
     python benchmarks/finetune.py cuda --steps 10 --batch-size 4 --seq-len 2048
+    python benchmarks/finetune.py loop --base runs/base --tuned runs/lora --queries heldout.jsonl
 """
 
 from __future__ import annotations
@@ -118,9 +124,62 @@ def run_cuda(args: argparse.Namespace) -> dict[str, Any]:
             "mfu": round(achieved / peak, 3) if peak else None, **metrics}
 
 
+INVALID_CALL = (1, 2)  # ObservationStatus NO_SUCH_FUNCTION, INVALID_INPUT
+
+
+def call_validity(trajectory: Any) -> tuple[int, int]:
+    """(valid replies, replies) on a path: a reply is valid when it calls an offered function
+    with arguments the executor accepted (``Finish`` included); text without a call, unknown
+    functions and rejected arguments are invalid."""
+    valid = total = 0
+    for step in trajectory.steps:
+        total += 1
+        obs = step.observation
+        if step.action is not None and obs is not None and int(obs.status) not in INVALID_CALL:
+            valid += 1
+    return valid, total
+
+
+def run_metrics(run: Path, queries: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    from evaluator.exact import judge_exact
+    from toolbench.runs import read_run
+
+    trajectories = read_run(run)
+    verdicts = {v.query_id: v.label for v in judge_exact(trajectories, queries)}
+    counts = [call_validity(t) for t in trajectories]
+    valid, total = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    return {
+        "queries": len(trajectories),
+        "valid_call_rate": round(valid / total, 3) if total else None,
+        "finish_rate": round(sum(t.gave_answer for t in trajectories) / len(trajectories), 3),
+        "pass_rate_exact": round(sum(v == "correct" for v in verdicts.values()) / len(trajectories), 3),
+        "llm_calls": sum(t.usage.llm_calls for t in trajectories),
+    }, verdicts
+
+
+def run_loop(args: argparse.Namespace) -> dict[str, Any]:
+    """Base vs adapter on the same held-out queries: valid calls, exact pass rate, win rate."""
+    from toolbench.queries import load_queries
+
+    queries = load_queries(args.queries)
+    base, base_verdicts = run_metrics(args.base, queries)
+    tuned, tuned_verdicts = run_metrics(args.tuned, queries)
+    wins = ties = losses = 0
+    for query_id in sorted(set(base_verdicts) & set(tuned_verdicts)):
+        a, b = tuned_verdicts[query_id] == "correct", base_verdicts[query_id] == "correct"
+        wins, ties, losses = wins + (a and not b), ties + (a == b), losses + (b and not a)
+    n = wins + ties + losses
+    result = {"path": "loop", "base": base, "tuned": tuned,
+              "win_rate_tuned_vs_base": round((wins + ties / 2) / n, 3) if n else None,
+              "wins_ties_losses": [wins, ties, losses]}
+    if args.train_metrics:
+        result["training"] = json.loads(args.train_metrics.read_text(encoding="utf-8"))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", choices=["cpu", "cuda"])
+    parser.add_argument("path", choices=["cpu", "cuda", "loop"])
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=2)
     parser.add_argument("--max-length", type=int, default=1024, help="cpu: truncate SFT examples")
@@ -128,10 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seq-len", type=int, default=2048, help="cuda: tokens per sequence")
     parser.add_argument("--layers", type=int, default=0, help="cuda: fewer layers than 32 (smaller GPUs)")
     parser.add_argument("--peak-tflops", type=float, default=None, help="cuda: the GPU's dense bf16 peak")
+    parser.add_argument("--base", type=Path, help="loop: run directory planned with the base model")
+    parser.add_argument("--tuned", type=Path, help="loop: run directory planned with base + adapter")
+    parser.add_argument("--queries", type=Path, help="loop: the held-out queries (with expected answers)")
+    parser.add_argument("--train-metrics", type=Path, default=None, help="loop: the adapter's metrics.json")
     parser.add_argument("--out", type=Path, default=None, help="also write the result as JSON here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    result = run_cpu(args) if args.path == "cpu" else run_cuda(args)
+    runner = {"cpu": run_cpu, "cuda": run_cuda, "loop": run_loop}[args.path]
+    result = runner(args)
     result["wall_seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(result, indent=2, default=str)
     print(text)
