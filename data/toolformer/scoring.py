@@ -275,5 +275,7 @@ class CausalLM:
 
     def rewind(self, state: DecodeState, length: int) -> None:
         """Forget everything after the first ``length`` tokens."""
-        state.cache.crop(length)
+        remove = len(state.ids) - length
+        if remove > 0:
+            state.cache.crop(-remove)  # transformers 5: a negative count of tokens to drop
         del state.ids[length:]
