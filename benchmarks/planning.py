@@ -1,4 +1,4 @@
-"""Planner benchmarks.
+"""Planner benchmarks (named planning.py: a script named planner.py would shadow the package).
 
 (a) Runner throughput: ``--queries`` queries (default 100) planned with CoT (two LLM calls per
     query) against the project's local OpenAI-compatible server answering every completion
@@ -11,8 +11,8 @@
     fraction that gave an answer (Finish/give_answer; not judged). CPU-heavy: use small
     ``--g1`` and budgets on a laptop.
 
-    python benchmarks/planner.py throughput --queries 100
-    python benchmarks/planner.py methods --g1 5 --max-llm-calls 12 --max-actions 3
+    python benchmarks/planning.py throughput --queries 100
+    python benchmarks/planning.py methods --g1 5 --max-llm-calls 12 --max-actions 3
 """
 
 from __future__ import annotations
