@@ -1,9 +1,10 @@
 """SFT examples → token ids and labels with assistant-only loss masks.
 
-The conversation is first written as plain chat text exactly the way the ``hf`` chat
-backend writes it at inference (tool list in the system prompt, calls as text in the
-assistant turn, results as user turns; see :func:`render_chat`), then passed through
-the tokenizer's own chat template. Labels are ``-100`` everywhere except on the tokens
+The conversation is first written as chat messages exactly the way the ``hf`` chat
+backend writes its prompts at inference (:func:`training_chat`: the template's own
+``tools=`` support, or the tool list in the system prompt, calls as text in the
+assistant turn and results as user turns), then passed through the tokenizer's chat
+template. Labels are ``-100`` everywhere except on the tokens
 of assistant turns: for assistant message ``i`` the labelled characters are those
 between ``template(messages[:i], add_generation_prompt=True)`` and
 ``template(messages[:i + 1])`` — the reply text and the template's end-of-turn marker,
@@ -19,87 +20,62 @@ from typing import Any
 
 from data.sft import example_tools, messages_from_wire
 from toolbench.errors import ConfigError, InputError
+from toolbench.models.tool_call_text import TEXT_FORMATS
 from toolbench.types import Message
 
 logger = logging.getLogger(__name__)
 
 IGNORE_INDEX = -100
-DEFAULT_FORMAT = "hermes"
+DEFAULT_FORMAT = "auto"
 
 
-def _render_assistant(msg: Message, fmt: str) -> str:
-    from toolbench.models.tool_call_text import render_tool_call
+def training_chat(
+    messages: Sequence[Message], tools: list[dict[str, Any]], tokenizer: Any, fmt: str = DEFAULT_FORMAT
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """``(chat, tools for the template)`` rendered exactly as the hf backend renders prompts.
 
-    if not msg.tool_calls:
-        return msg.content or ""
-    if fmt == "react":
-        parts = [render_tool_call(c, fmt, msg.content if i == 0 else None) for i, c in enumerate(msg.tool_calls)]
-        return "\n".join(parts)
-    calls = "\n".join(render_tool_call(c, fmt) for c in msg.tool_calls)
-    return f"{msg.content}\n{calls}" if msg.content else calls
-
-
-def render_chat(
-    messages: Sequence[Message], tools: list[dict[str, Any]], fmt: str = DEFAULT_FORMAT
-) -> list[dict[str, str]]:
-    """Plain ``{role, content}`` chat for a template without ``tools=`` support.
-
-    Uses the hf backend's own renderer when it provides one, so training text and
-    inference prompts are the same text.
+    Mirrors ``HFChatModel.text_format``/``build_prompt``: ``auto`` uses the template's own
+    ``tools=`` support when it has one (``native``), else the backend's default text format;
+    a text format (``json``, ``hermes``, ``react``, ``llama3``) writes the tool list into the
+    system message and calls/results as text (:func:`toolbench.models.text_chat.to_text_messages`).
 
     >>> from toolbench.types import ToolCall
-    >>> chat = render_chat([Message("user", "2+2?"), Message("assistant", "add", [ToolCall("c", "add", {"a": 2})]),
-    ...                     Message("tool", "4", tool_call_id="c", name="add")], [], "hermes")
-    >>> [m["role"] for m in chat], chat[1]["content"]
-    (['user', 'assistant', 'user'], 'add\\n<tool_call>\\n{"name":"add","arguments":{"a":2}}\\n</tool_call>')
+    >>> chat, _ = training_chat([Message("user", "2+2?"), Message("assistant", "add", [ToolCall("c", "add", {"a": 2})]),
+    ...                          Message("tool", "4", tool_call_id="c", name="add")], [], None, "hermes")
+    >>> [m["role"] for m in chat], chat[2]["content"]
+    (['system', 'user', 'assistant', 'user'], 'add\\n<tool_call>\\n{"name":"add","arguments":{"a":2}}\\n</tool_call>')
     """
-    backend = _backend_renderer()
-    if backend is not None:
-        return backend(list(messages), tools, fmt)
-    from toolbench.models.tool_call_text import render_tool_result, render_tools_prompt
+    from toolbench.models.hf_backend import DEFAULT_TEXT_FORMAT, hf_messages, template_supports_tools
+    from toolbench.models.text_chat import to_text_messages
 
-    out: list[dict[str, str]] = []
-    tools_prompt = render_tools_prompt(tools, fmt) if tools else ""
-    if tools_prompt and (not messages or messages[0].role != "system"):
-        out.append({"role": "system", "content": tools_prompt})
-    for msg in messages:
-        if msg.role == "system":
-            content = "\n\n".join(p for p in (msg.content or "", tools_prompt) if p)
-            out.append({"role": "system", "content": content})
-        elif msg.role == "assistant":
-            out.append({"role": "assistant", "content": _render_assistant(msg, fmt)})
-        elif msg.role == "tool":
-            out.append({"role": "user", "content": render_tool_result(msg.content or "", fmt)})
-        else:
-            out.append({"role": msg.role, "content": msg.content or ""})
-    return out
+    if fmt not in ("auto", "native", *TEXT_FORMATS):
+        raise ConfigError(f"unknown tool format {fmt!r} (auto, native, {', '.join(TEXT_FORMATS)})")
+    if fmt == "native" or (fmt == "auto" and tools and template_supports_tools(tokenizer)):
+        return hf_messages(list(messages)), tools or None
+    return to_text_messages(list(messages), tools, DEFAULT_TEXT_FORMAT if fmt == "auto" else fmt), None
 
 
-def _backend_renderer() -> Any:
-    """``render_chat(messages, tools, fmt)`` of the hf backend, when it defines one."""
-    try:
-        from toolbench.models import hf_backend
-    except ImportError:
-        return None
-    return getattr(hf_backend, "render_chat", None)
-
-
-def template_text(tokenizer: Any, chat: list[dict[str, str]], *, generation_prompt: bool = False) -> str:
+def template_text(
+    tokenizer: Any, chat: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
+    *, generation_prompt: bool = False,
+) -> str:
     """The chat template applied to ``chat`` as text."""
     if not getattr(tokenizer, "chat_template", None):
         raise ConfigError("the tokenizer has no chat template; SFT needs one to find the assistant turns")
-    return tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=generation_prompt)
+    return tokenizer.apply_chat_template(chat, tools=tools, tokenize=False, add_generation_prompt=generation_prompt)
 
 
-def assistant_char_spans(tokenizer: Any, chat: list[dict[str, str]]) -> tuple[str, list[tuple[int, int]]]:
+def assistant_char_spans(
+    tokenizer: Any, chat: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+) -> tuple[str, list[tuple[int, int]]]:
     """The full text and the ``[start, end)`` character span of every assistant turn."""
-    full = template_text(tokenizer, chat)
+    full = template_text(tokenizer, chat, tools)
     spans = []
     for i, msg in enumerate(chat):
         if msg["role"] != "assistant":
             continue
-        before = template_text(tokenizer, chat[:i], generation_prompt=True)
-        through = template_text(tokenizer, chat[: i + 1])
+        before = template_text(tokenizer, chat[:i], tools, generation_prompt=True)
+        through = template_text(tokenizer, chat[: i + 1], tools)
         if not (full.startswith(before) and full.startswith(through) and len(through) > len(before)):
             raise ConfigError("the chat template does not render conversations prefix by prefix; "
                               "cannot locate the assistant turns")
@@ -126,8 +102,8 @@ def tokenize_example(
     """``{"input_ids", "labels", "id"}`` of one example; ``None`` when truncation leaves no label."""
     if not getattr(tokenizer, "is_fast", False):
         raise ConfigError("SFT tokenisation needs a fast tokenizer (offset mapping)")
-    chat = render_chat(messages_from_wire(example["messages"]), example_tools(example), fmt)
-    full, spans = assistant_char_spans(tokenizer, chat)
+    chat, tools = training_chat(messages_from_wire(example["messages"]), example_tools(example), tokenizer, fmt)
+    full, spans = assistant_char_spans(tokenizer, chat, tools)
     encoded = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
     ids = list(encoded["input_ids"])
     labels = label_tokens(encoded["offset_mapping"], ids, spans)
