@@ -106,3 +106,18 @@ def test_cli_annotate_resumes_and_generate(tmp_path, capsys) -> None:  # type: i
     generated = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert generated["prompt"] == "2 + 2 =" and len(generated["calls"]) <= 1
     assert main(["toolformer", "annotate", str(tmp_path / "missing.jsonl"), "--out", str(out)]) == 2
+
+
+@pytest.mark.slow
+def test_cli_finetune_one_step(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from toolbench.store import write_jsonl
+
+    corpus = tmp_path / "cstar.jsonl"
+    write_jsonl(corpus, [
+        {"id": "a", "augmented_text": "It was [Calculator(2011 - 1994) -> 17] 17 years.", "calls": [{}]},
+        {"id": "b", "augmented_text": "We have 4 * 30 = [Calculator(4 * 30) -> 120] 120 minutes.", "calls": [{}]},
+    ])
+    out = tmp_path / "lora"
+    assert main(["toolformer", "finetune", str(corpus), "--out", str(out), "--max-steps", "1", "--batch-size", "2",
+                 "--rank", "4", "--device", "cpu"]) == 0
+    assert (out / "adapter").is_dir() and (out / "metrics.json").is_file()
