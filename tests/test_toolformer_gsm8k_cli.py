@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -36,10 +37,8 @@ def test_every_shared_gsm8k_record_strips_cleanly(shared_data) -> None:  # type:
         for gold in golds:
             follows += doc.text[gold.end:].startswith(gold.result)  # not always: "22,500" after 4500*5=22500
             total += 1
-            try:
+            with contextlib.suppress(ValueError):
                 agree += calculate(gold.expression) == gold.result
-            except ValueError:
-                pass
     assert total > 20_000 and follows / total > 0.95
     assert agree / total > 0.9  # the built-in calculator reproduces the human results
 
@@ -53,7 +52,8 @@ def test_gold_position_maps_to_tokens() -> None:
 
 def test_inputs_and_resume(tmp_path) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "in.jsonl"
-    src.write_text('{"id": "a", "text": "one", "date": "2023-01-30"}\n{"question": "Q?", "answer": "1+1 = <<1+1=2>>2"}\n')
+    src.write_text('{"id": "a", "text": "one", "date": "2023-01-30"}\n'
+                   '{"question": "Q?", "answer": "1+1 = <<1+1=2>>2"}\n')
     docs = read_documents(src)
     assert [d.id for d in docs] == ["a", "gsm8k-1"] and docs[0].context == {"date": "2023-01-30"}
     assert docs[1].text == "Q?\n1+1 = 2"
