@@ -66,46 +66,57 @@ def valid_call(reply, tools) -> bool:
 
 def bench_formats(n_prompts: int, max_new_tokens: int) -> None:
     print("\n## valid tool-call rate, hf:smollm2, greedy")
-    print("format  prefill  valid  right_tool  s/call")
-    for fmt in ("json", "hermes", "llama3", "react"):
-        for choice in ("auto", "required"):
-            model = load_chat_model("hf:smollm2", tool_format=fmt, max_new_tokens=max_new_tokens, tool_choice=choice)
-            valid = right = 0
-            start = time.perf_counter()
-            for prompt, expected in PROMPTS[:n_prompts]:
-                reply = model.generate([Message("system", SYSTEM), Message("user", prompt)], TOOLS)
-                ok = valid_call(reply, TOOLS)
-                valid += ok
-                right += ok and reply.tool_calls[0].name == expected
-            per = (time.perf_counter() - start) / n_prompts
-            print(f"{fmt:7} {choice == 'required'!s:8} {valid}/{n_prompts}    {right}/{n_prompts}       {per:.2f}")
+    print("format  decoding          valid  right_tool  s/call")
+    configs = [("json", "guided", True, "auto")]
+    configs += [(fmt, "free", False, choice) for fmt in ("json", "hermes", "llama3", "react")
+                for choice in ("auto", "required")]
+    for fmt, label, guided, choice in configs:
+        model = load_chat_model("hf:smollm2", tool_format=fmt, max_new_tokens=max_new_tokens, tool_choice=choice,
+                                guided=guided)
+        valid = right = 0
+        start = time.perf_counter()
+        for prompt, expected in PROMPTS[:n_prompts]:
+            reply = model.generate([Message("system", SYSTEM), Message("user", prompt)], TOOLS)
+            ok = valid_call(reply, TOOLS)
+            valid += ok
+            right += ok and reply.tool_calls[0].name == expected
+        per = (time.perf_counter() - start) / n_prompts
+        label = label + ("+prefill" if choice == "required" else "")
+        print(f"{fmt:7} {label:17} {valid}/{n_prompts}    {right}/{n_prompts}       {per:.2f}")
 
 
 def bench_speed(rounds: int, new_tokens: int) -> None:
-    import torch
-
-    print(f"\n## hf:smollm2 speed (torch threads {torch.get_num_threads()})")
     model = load_chat_model("hf:smollm2", reuse_prefix=False)
-    tok, lm = model.tokenizer, model.model
+    tok = model.tokenizer
     long_prompt = " ".join(["The quick brown fox jumps over the lazy dog."] * 50)
     ids = tok(long_prompt, return_tensors="pt").input_ids
+    for threads, n_rounds, n_new in ((1, rounds, new_tokens), (2, 1, 8)):
+        prefill, gen = _speed(model, ids, threads, n_rounds, n_new)
+        print(f"\n## hf:smollm2 speed, {threads} torch thread(s)")
+        print(f"prompt (prefill) tokens/s: {prefill:.0f} (prompt of {ids.shape[1]} tokens)")
+        print(f"generation tokens/s: {gen:.1f} ({n_new} new tokens after 32, KV cache on)")
+    _bench_reuse(rounds)
+
+
+def _speed(model, ids, threads: int, rounds: int, new_tokens: int) -> tuple[float, float]:
+    import torch
+
+    lm, tok = model.model, model.tokenizer
+    torch.set_num_threads(threads)
     with torch.no_grad():
         lm(ids[:, :16])  # warm-up
-        prefill = []
+        prefill, gen = [], []
         for _ in range(rounds):
             start = time.perf_counter()
             lm(ids)
             prefill.append(ids.shape[1] / (time.perf_counter() - start))
-        gen = []
-        short = ids[:, :32]
-        for _ in range(rounds):
+            short = ids[:, :32]
             start = time.perf_counter()
             out = lm.generate(short, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
                               pad_token_id=tok.pad_token_id)
             gen.append((out.shape[1] - short.shape[1]) / (time.perf_counter() - start))
-    print(f"prompt (prefill) tokens/s: {statistics.median(prefill):.0f} (prompt of {ids.shape[1]} tokens)")
-    print(f"generation tokens/s: {statistics.median(gen):.1f} ({new_tokens} new tokens after 32, KV cache on)")
-    _bench_reuse(rounds)
+    torch.set_num_threads(1)
+    return statistics.median(prefill), statistics.median(gen)
 
 
 def _bench_reuse(rounds: int) -> None:
