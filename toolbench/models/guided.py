@@ -7,10 +7,10 @@ decide, token by token with the KV cache:
 
 - the function name: a choice among the offered names (a token trie; logits outside it
   are masked), or forced when ``tool_choice`` names one;
-- each argument value, in schema order: ``enum`` and ``boolean`` values are choices,
-  numbers are digits-only text, strings are free text up to the closing quote, other
-  types free text until it parses as JSON; optional parameters are a choice between
-  ``, "name": `` and closing the object.
+- each argument value, required parameters first: ``enum`` and ``boolean`` values are
+  choices, numbers are digits-only text, strings are free text up to the closing quote,
+  other types free text until it parses as JSON; optional parameters are all written by
+  default (``optional="choose"``: a choice between ``, "name": `` and closing the object).
 
 The result is the ``json`` text format, ``{"name": ..., "arguments": {...}}``, so it is
 parsed and recorded like any other reply. Greedy when ``temperature`` is 0, else sampled
@@ -60,11 +60,11 @@ class GuidedDecoder:
     """Token-level decoding over a causal LM with forced text, choices and bounded free text."""
 
     def __init__(self, model: Any, tokenizer: Any, *, temperature: float = 0.0, top_p: float = 1.0,
-                 seed: int = 0) -> None:
+                 seed: int = 0, max_string: int = 96) -> None:
         import torch
 
         self.model, self.tokenizer = model, tokenizer
-        self.temperature, self.top_p = temperature, top_p
+        self.temperature, self.top_p, self.max_string = temperature, top_p, max_string
         self.generator = torch.Generator(device="cpu").manual_seed(int(seed))
         self.past: Any = None
         self.logits: Any = None
@@ -170,8 +170,13 @@ class GuidedDecoder:
             if '"' in piece.replace('\\"', ""):
                 piece = piece[: piece.replace('\\"', "  ").index('"')]
                 break
+            if "}" in piece and (text + piece).count("}") > (text + piece).count("{"):
+                piece = piece[: piece.index("}")]  # closing the JSON object: the string ended
+                break
             self._feed([token])
             text += piece
+        else:
+            piece = ""  # out of tokens: close the string here
         self.force(piece + '"')
         return text + piece
 
@@ -198,15 +203,20 @@ class GuidedDecoder:
             return options[self.choose(options)]
         if kind == "boolean":
             return ["true", "false"][self.choose(["true", "false"])]
-        if kind in ("integer", "number"):
+        if kind in ("integer", "number", "float"):
             return self.number()
         if kind == "string" or kind is None:
             self.force('"')
-            return json_string_literal(self.string())
+            return json_string_literal(self.string(self.max_string))
         return self.free_json()
 
-    def call(self, functions: list[dict[str, Any]], forced_name: str | None = None) -> str:
-        """Write ``{"name": ..., "arguments": {...}}`` after the already-fed ``{"name": "``."""
+    def call(self, functions: list[dict[str, Any]], forced_name: str | None = None, optional: str = "all") -> str:
+        """Write ``{"name": ..., "arguments": {...}}`` after the already-fed ``{"name": "``.
+
+        ``optional``: ``all`` writes every optional parameter too (a tiny model almost
+        never chooses to, e.g. ``Finish.final_answer``), ``choose`` lets the model decide
+        per parameter, ``none`` writes only the required ones.
+        """
         names = [f["name"] for f in functions]
         if forced_name is not None:
             name = forced_name
@@ -219,10 +229,10 @@ class GuidedDecoder:
         first = True
         for prop, prop_schema, required in ordered_properties(schema):
             head = f'"{prop}": ' if first else f', "{prop}": '
-            if not required and self.choose([head, "}"]) == 1:
-                self.force("}")
+            if not required and (optional == "none" or (optional == "choose" and self.choose([head, "}"]) == 1)):
+                self.force("}" if optional == "choose" else "}}")
                 return text + "}}"
-            if required:
+            if required or optional == "all":
                 self.force(head)
             text += head + self.value(prop_schema)
             first = False

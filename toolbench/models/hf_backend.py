@@ -7,7 +7,9 @@ GGUF file (de-quantised once and cached by :mod:`toolbench.hf_models`). Options:
 ``max_new_tokens``, ``temperature`` (0 = greedy), ``top_p``, ``seed`` (sampling is
 seeded per call, so equal prompts give equal replies), ``tool_format`` (``auto``:
 the chat template's own ``tools=`` support when it has it, else :data:`DEFAULT_TEXT_FORMAT`),
-``tool_choice`` (``required`` or a named function pre-fills the start of the call) and
+``tool_choice`` (``required`` or a named function pre-fills the start of the call),
+``guided`` (default on: tool calls in the ``json`` format are schema-guided, see
+:mod:`toolbench.models.guided`; ``optional_args`` all/choose/none) and
 ``threads`` (torch CPU threads during generation; default ``$TOOLBENCH_HF_THREADS`` or 1:
 on a shared or oversubscribed CPU, OpenMP threads spin-waiting for each other made 2
 threads 15x slower than 1 for this small model).
@@ -132,13 +134,17 @@ class HFChatModel(ChatModel):
         threads: int | None = None,
         reuse_prefix: bool = True,
         guided: bool = True,
+        optional_args: str = "all",
     ) -> None:
         if tool_format not in ("auto", "native", *TEXT_FORMATS):
             raise ConfigError(f"hf backend: tool_format must be auto, native or one of {', '.join(TEXT_FORMATS)}")
         if max_new_tokens < 1 or temperature < 0 or not 0 < top_p <= 1:
             raise ConfigError("hf backend: need max_new_tokens >= 1, temperature >= 0, 0 < top_p <= 1")
         self.name = name or EMBEDDED_MODEL
+        if optional_args not in ("all", "choose", "none"):
+            raise ConfigError("hf backend: optional_args must be all, choose or none")
         self.adapter, self.reuse_prefix, self.guided = adapter, reuse_prefix, guided
+        self.optional_args = optional_args
         self.threads = int(threads or os.environ.get("TOOLBENCH_HF_THREADS") or 1)
         self.model, self.tokenizer = load_causal_lm(self.name, device=device, dtype=dtype, adapter=adapter)
         self.device = str(self.model.device)
@@ -236,12 +242,12 @@ class HFChatModel(ChatModel):
         choice = params["tool_choice"]
         forced = choice["function"]["name"] if isinstance(choice, dict) else None
         decoder = GuidedDecoder(self.model, self.tokenizer, temperature=params["temperature"],
-                                top_p=params["top_p"], seed=params["seed"])
+                                top_p=params["top_p"], seed=params["seed"], max_string=params["max_new_tokens"])
         past, reused = self._past(ids)
         self._cache, self._cached_ids = None, []
         with self._torch_threads():
             decoder.start(ids, past, reused)
-            decoder.call([t.get("function", t) for t in tools], forced)
+            decoder.call([t.get("function", t) for t in tools], forced, self.optional_args)
         self._cached_ids, self._cache = decoder.ids, decoder.past
         self.counters["reused_tokens"] += reused
         return decoder.ids[len(ids) :]
@@ -292,6 +298,7 @@ class HFChatModel(ChatModel):
             "backend": "hf", "name": self.name, "adapter": str(self.adapter) if self.adapter else None,
             "device": self.device, "dtype": str(self.model.dtype).removeprefix("torch."),
             "tool_format": self.tool_format, "native_template_tools": self.native, "guided": self.guided,
+            "optional_args": self.optional_args,
             "decoding": {k: v for k, v in self.defaults.items() if v is not None},
         }
 
