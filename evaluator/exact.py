@@ -7,8 +7,10 @@
 - a string: its normalised form (NFKC, case-folded, punctuation → space, collapsed
   spaces; numbers inside are compared as numbers) occurs in the normalised answer on word
   boundaries;
-- a bool: yes/true or no/false appears (and the opposite does not);
-- a list: every element must be found; ``{"any_of": [...]}``: one of them must be found.
+  ISO dates and 24-hour times also match their usual spellings (``April 10, 2024``, ``6 PM``);
+- a bool: the first yes/true or no/false word decides; without one, a negation means no;
+- a list: every element must be found (repeated numbers as often as listed);
+  ``{"any_of": [...]}``: one of them must be found.
 """
 
 from __future__ import annotations
@@ -116,8 +118,53 @@ def matches(answer: str, expected: Any, config: ExactConfig = ExactConfig()) -> 
     if isinstance(expected, dict) and "any_of" in expected:
         return any(matches(answer, e, config) for e in expected["any_of"])
     if isinstance(expected, (list, tuple)):
-        return bool(expected) and all(matches(answer, e, config) for e in expected)
-    return _matches_string(answer, str(expected), config)
+        return bool(expected) and _matches_all(answer, list(expected), config)
+    return any(_matches_string(answer, form, config) for form in string_forms(str(expected)))
+
+
+def _matches_all(answer: str, expected: list[Any], config: ExactConfig) -> bool:
+    """Every element found; repeated numbers must appear as often (prime factors 2, 2, 3, 7).
+
+    >>> factors = [2, 2, 3, 7]
+    >>> _matches_all("84 = 2 x 2 x 3 x 7", factors, ExactConfig()), _matches_all("2, 3, 7", factors, ExactConfig())
+    (True, False)
+    """
+    numbers = [e for e in expected if isinstance(e, (int, float)) and not isinstance(e, bool)]
+    found = numbers_in(answer)
+    for value in set(numbers):
+        hits = sum(number_matches(v, d, float(value), config) for v, d in found)
+        if hits < numbers.count(value):
+            return False
+    return all(matches(answer, e, config) for e in expected if e not in numbers or isinstance(e, bool))
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def string_forms(expected: str) -> list[str]:
+    """The expected string plus equivalent spellings of ISO dates and 24-hour times.
+
+    >>> string_forms("2024-04-10")
+    ['2024-04-10', 'April 10, 2024', '10 April 2024', 'April 10th, 2024', '2024/04/10']
+    >>> string_forms("18:00"), string_forms("Paris")
+    (['18:00', '6:00 PM', '6 PM', '6:00 p.m.', '6 p.m.'], ['Paris'])
+    """
+    forms = [expected]
+    if match := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", expected.strip()):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+        if 1 <= month <= 12:
+            name = _MONTHS[month - 1]
+            suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+            forms += [f"{name} {day}, {year}", f"{day} {name} {year}", f"{name} {day}{suffix}, {year}",
+                      f"{year}/{month:02d}/{day:02d}"]
+    elif match := re.fullmatch(r"(\d{1,2}):(\d{2})", expected.strip()):
+        hour, minute = int(match[1]), int(match[2])
+        half = "AM" if hour < 12 else "PM"
+        h12 = hour % 12 or 12
+        forms += [f"{h12}:{minute:02d} {half}"] + ([f"{h12} {half}"] if minute == 0 else [])
+        forms += [f"{h12}:{minute:02d} {half[0].lower()}.m."] + ([f"{h12} {half[0].lower()}.m."] if minute == 0 else [])
+    return forms
 
 
 def _matches_string(answer: str, expected: str, config: ExactConfig) -> bool:
@@ -125,15 +172,26 @@ def _matches_string(answer: str, expected: str, config: ExactConfig) -> bool:
         return True
     wanted = numbers_in(expected)
     if wanted and normalise_text(_NUMBER.sub(" ", expected)) == "":
-        return all(matches(answer, v, config) for v, _ in wanted)
+        return _matches_all(answer, [v for v, _ in wanted], config)
     return False
 
 
+_YES, _NO = {"yes", "true", "correct"}, {"no", "false", "incorrect"}
+_NEGATIONS = {"not", "isn", "isnt", "never", "doesn", "doesnt", "wasn", "wasnt"}
+
+
 def _matches_bool(answer: str, expected: bool) -> bool:
-    words = set(normalise_text(answer).split())
-    yes = bool(words & {"yes", "true", "correct"})
-    no = bool(words & {"no", "false", "not", "incorrect"})
-    return (yes and not no) if expected else (no and not yes)
+    """The first yes/no word decides; without one, a negation means no.
+
+    >>> _matches_bool("No, 2100 is not a leap year.", False), _matches_bool("2100 is not a leap year", False)
+    (True, True)
+    >>> _matches_bool("Yes, it reads the same and is not changed", True), _matches_bool("It is a palindrome", True)
+    (True, True)
+    """
+    words = normalise_text(answer).replace("'", " ").split()
+    first = next((w for w in words if w in _YES | _NO), None)
+    said_yes = first in _YES if first is not None else not (set(words) & _NEGATIONS)
+    return bool(words) and said_yes == expected
 
 
 def judge_exact(

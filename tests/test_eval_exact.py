@@ -63,3 +63,35 @@ def test_retrieval_files(tmp_path):
     bad.write_text('{"query_id": "1"}\n')
     with pytest.raises(InputError, match="record 1"):
         read_results(bad)
+
+
+@pytest.mark.parametrize(("answer", "expected", "ok"), [
+    ("The prime factors of 84 are 2, 2, 3 and 7.", [2, 2, 3, 7], True),
+    ("The prime factors of 84 are 2, 3 and 7.", [2, 2, 3, 7], False),
+    ("The average is 25 and its prime factors are 5 and 5.", [25, [5, 5]], True),
+    ("100 days after 2024-01-01 is April 10, 2024.", "2024-04-10", True),
+    ("It will be 6 PM in Tokyo.", "18:00", True),
+    ("It will be 6 AM in Tokyo.", "18:00", False),
+    ("Asia/Kolkata is at UTC+5:30.", "+05:30", True),
+    ("No, 2100 is not a leap year.", False, True),
+    ("2100 is not a leap year.", False, True),
+    ("Yes — 'racecar' reads the same backwards, nothing is changed.", True, True),
+])
+def test_builtin_style_answers(answer, expected, ok):
+    assert matches(answer, expected) is ok
+
+
+def test_builtin_instruction_answers_match_their_own_text():
+    """Every expected answer of the built-in instruction set is found in its own rendering."""
+    from toolbench.builtin_world import builtin_instructions
+
+    def render(value):
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, (list, tuple)):
+            return " and ".join(render(v) for v in value)
+        return str(value)
+
+    queries = builtin_instructions()
+    assert queries and all(matches(f"The answer: {render(q.expected_answer)}.", q.expected_answer)
+                           for q in queries if q.expected_answer is not None)
