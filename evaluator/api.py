@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from evaluator.report import write_report as _write_report
 from evaluator.structured import StructuredAsker
 from evaluator.win_rate import judge_win as _judge_win
 from toolbench.models.base import ChatModel, load_chat_model
+from toolbench.store import append_jsonl
 from toolbench.types import Query, Report, Trajectory, Usage, Verdict
 
 logger = logging.getLogger(__name__)
@@ -104,24 +106,49 @@ def ast_verdicts(items: Sequence[bfcl.BfclItem], predictions: dict[str, list[dic
 def bench_bfcl(
     model: ChatModel | str, data_dir: str | Path, *, categories: Sequence[str] | None = None,
     limit: int | None = None, options: dict[str, Any] | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, resume: str | Path | None = None,
 ) -> tuple[list[bfcl.BfclItem], dict[str, list[dict[str, Any]]], list[Verdict], Usage]:
     """Run ``model`` on BFCL question files (first ``limit`` items per file) and score them.
 
     ``progress(done, total)`` is called after each item (the CLI draws a progress bar).
+    With ``resume`` (a JSONL file), each prediction is appended as soon as it is made and
+    items this model already answered in the file are not asked again, so a killed
+    benchmark resumes.
     """
-    chat = load_chat_model(model) if isinstance(model, str) else model
     items: list[bfcl.BfclItem] = []
     for path in bfcl.question_files(data_dir, categories):
         items.extend(bfcl.read_items(path)[:limit] if limit else bfcl.read_items(path))
-    predictions, usage = {}, Usage()
-    for done, item in enumerate(items, start=1):
-        prediction = bfcl.predict(chat, item, **(options or {}))
+    model_id = model if isinstance(model, str) else model.describe()
+    predictions = _resumed(resume, model_id)
+    todo = [item for item in items if item.id not in predictions]
+    usage = Usage()
+    chat = (load_chat_model(model) if isinstance(model, str) else model) if todo else None
+    for item in todo:
+        prediction = bfcl.predict(chat, item, **(options or {}))  # type: ignore[arg-type]
         predictions[item.id] = prediction.calls
         usage = usage + prediction.usage
+        if resume is not None:
+            append_jsonl(resume, {"id": item.id, "model": model_id, "result": prediction.calls,
+                                  "usage": prediction.usage.to_dict()})
         if progress is not None:
-            progress(done, len(items))
+            progress(len(items) - len(todo) + todo.index(item) + 1, len(items))
+    predictions = {i.id: predictions[i.id] for i in items}
     return items, predictions, ast_verdicts(items, predictions), usage
+
+
+def _resumed(path: str | Path | None, model_id: Any) -> dict[str, list[dict[str, Any]]]:
+    """Predictions this model already made (a torn last line from a kill is ignored)."""
+    if path is None or not Path(path).is_file():
+        return {}
+    done = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+            if record.get("model") == model_id:
+                done[str(record["id"])] = record["result"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            logger.warning("ignoring an unreadable line in %s", path)
+    return done
 
 
 def evaluate_run(

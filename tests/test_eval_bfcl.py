@@ -86,3 +86,20 @@ def test_bad_predictions_file_is_a_clear_error(data, tmp_path, capsys):
     code = main(["eval", "ast", "--predictions", str(preds), "--answers",
                  str(data / "possible_answer/BFCL_v4_parallel.json"), "-o", str(tmp_path / "o")])
     assert code == 2 and "record 1" in capsys.readouterr().err
+
+
+def test_bench_resumes_after_a_kill(data, tmp_path):
+    resume = tmp_path / "partial.jsonl"
+    first = ScriptedModel(replies=_script(data, 2))
+    api.bench_bfcl(first, data, categories=["simple_python"], limit=2, resume=resume)
+    with resume.open("a") as handle:
+        handle.write('{"id": "simple_python_2", "resu')  # torn line from a kill
+    second = ScriptedModel(replies=_script(data, 3)[2:])
+    items, predictions, verdicts, _ = api.bench_bfcl(second, data, categories=["simple_python"], limit=3,
+                                                     resume=resume)
+    assert len(second.calls) == 1 and [v.label for v in verdicts] == ["correct"] * 3
+    # another model does not reuse these predictions
+    third = ScriptedModel(name="", replies=_script(data, 3))
+    third.name = "other"
+    api.bench_bfcl(third, data, categories=["simple_python"], limit=3, resume=resume)
+    assert len(third.calls) == 3

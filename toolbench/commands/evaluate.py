@@ -231,20 +231,20 @@ def bfcl_command(
     out: Path | None = typer.Option(None, "--out", "-o"),
     seed: int = typer.Option(0),
 ) -> None:
-    """Run a model on BFCL question files and score its calls with the AST checker."""
+    """Run a model on BFCL question files and score its calls with the AST checker (resumable)."""
     from rich.progress import Progress
 
     from evaluator import api
     from evaluator.report import RunResult
     from toolbench.store import write_jsonl
 
+    name = _safe(model)
+    target = _out_dir(out, "bfcl", [name])
     with Progress(transient=True) as bar:
         task = bar.add_task("BFCL", total=None)
         items, predictions, verdicts, usage = api.bench_bfcl(
-            model, data, categories=category or None, limit=limit,
+            model, data, categories=category or None, limit=limit, resume=target / "predictions.partial.jsonl",
             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    name = _safe(model)
-    target = _out_dir(out, "bfcl", [name])
     write_jsonl(target / "predictions.jsonl", ({"id": i.id, "result": predictions[i.id]} for i in items))
     metrics = {"llm_calls": usage.llm_calls, "tokens": usage.total_tokens}
     _finish(target, "ast", [RunResult(model, verdicts, metrics=metrics)], {i.id: i.category for i in items},
