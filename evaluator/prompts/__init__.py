@@ -1,0 +1,1 @@
+"""Judge prompt templates (package data, Jinja2)."""
