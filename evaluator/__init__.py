@@ -1,1 +1,9 @@
-"""evaluator package of toolbench-kit (see DESIGN.md §1)."""
+"""evaluator package of toolbench-kit (see DESIGN.md §1, docs/evaluation.md).
+
+Judges (each returns :class:`toolbench.types.Verdict` objects): :mod:`evaluator.pass_rate`
+(ToolEval rules + LLM, SoPR), :mod:`evaluator.win_rate`, :mod:`evaluator.fac`,
+:mod:`evaluator.exact`, :mod:`evaluator.ast_check` (BFCL), :mod:`evaluator.retrieval`.
+Pure aggregation: :mod:`evaluator.aggregate`, :mod:`evaluator.summaries`. Reports:
+:mod:`evaluator.report` (json), :mod:`evaluator.markdown`, :mod:`evaluator.html_report`.
+Entry points for the CLI and pipelines: :mod:`evaluator.api`.
+"""
