@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from data.toolformer.annotate import Document, annotate_document, call_prefix  # noqa: E402
 from data.toolformer.config import AnnotateConfig, paper_tool  # noqa: E402
-from data.toolformer.filtering import loss_weights  # noqa: E402
+from data.toolformer.filtering import best_per_position, loss_weights  # noqa: E402
 from data.toolformer.gsm8k import GoldCall, gold_position, gsm8k_document  # noqa: E402
 from data.toolformer.linearise import Call  # noqa: E402
 from data.toolformer.scoring import CausalLM  # noqa: E402
@@ -135,9 +135,15 @@ def e2e_study(lm: CausalLM, args: argparse.Namespace) -> dict:
     docs = load_gsm8k(args.docs, skip=args.skip)
     totals = {"kept": 0, "kept_at_gold": 0, "kept_correct_result": 0, "gold": 0, "gold_found": 0, "sampled": 0,
               "malformed": 0, "executed": 0, "failed": 0, "duplicates": 0, "tokens": 0, "seconds": 0.0}
-    examples = []
+    examples, curve = [], {t: [0, 0, 0] for t in (0.0, 0.1) + TAUS}  # kept, kept at gold, golds found
     for doc, golds in docs:
         result = annotate_document(lm, runner, doc, cfg)
+        for tau, counts in curve.items():
+            kept_here = best_per_position(result.scored, tau)
+            at_gold = [[n for n, g in enumerate(golds) if g.contains(result.offsets[k.position])] for k in kept_here]
+            counts[0] += len(kept_here)
+            counts[1] += sum(bool(m) for m in at_gold)
+            counts[2] += len({n for m in at_gold for n in m})
         hits = set()
         for kept in result.kept:
             offset = result.offsets[kept.position]
@@ -165,6 +171,10 @@ def e2e_study(lm: CausalLM, args: argparse.Namespace) -> dict:
         if totals["executed"] + totals["failed"] else None,
         "calls_per_1000_tokens": round(1000 * totals["kept"] / totals["tokens"], 3),
         "seconds_per_document": round(totals["seconds"] / len(docs), 2),
+        "by_tau_f": {str(t): {"kept": k, "precision": round(a / k, 4) if k else None,
+                             "recall": round(f / totals["gold"], 4) if totals["gold"] else None,
+                             "calls_per_1000_tokens": round(1000 * k / totals["tokens"], 3)}
+                     for t, (k, a, f) in curve.items()},
         "examples": examples[:3],
     }
 
