@@ -69,6 +69,7 @@ def test_inputs_and_resume(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert out.read_text() == '{"schema_version": 1, "id": "a"}\n'
 
 
+@pytest.mark.slow  # the tokenizer needs the converted embedded model (one conversion per test session)
 def test_lm_examples_from_the_corpus() -> None:
     from toolbench.hf_models import load_tokenizer
 
