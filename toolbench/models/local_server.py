@@ -98,6 +98,11 @@ def _last_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default 5 refuses bursts of concurrent async clients
+
+
 class LocalOpenAIServer:
     """A threaded OpenAI-compatible server on 127.0.0.1; use as a context manager."""
 
@@ -118,8 +123,7 @@ class LocalOpenAIServer:
         self._queue: deque[dict[str, Any]] = deque(replies or [])
         self._lock = threading.Lock()
         self._count = 0
-        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), _handler_class(self))
         self._thread: threading.Thread | None = None
 
     @property
