@@ -86,7 +86,7 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
             run_queries(queries, catalog, model, executor, config, out, concurrency=1)
             wall = time.perf_counter() - start
             runs = read_run(out)
-            rows.append({
+            rows.append(row := {
                 "method": method, "queries": len(runs),
                 "solved_fraction": round(sum(t.gave_answer for t in runs) / max(len(runs), 1), 3),
                 "gave_up": sum(t.finish_reason.value == "give_up" for t in runs),
@@ -95,6 +95,7 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
                 "api_calls_per_query": round(statistics.mean(t.usage.api_calls for t in runs), 2),
                 "seconds_per_query": round(wall / max(len(runs), 1), 2),
             })
+            print(json.dumps(row), flush=True)  # each method as soon as it is done
     return rows
 
 
@@ -113,11 +114,10 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args(argv)
     if args.what == "throughput":
-        rows = throughput(args.queries, args.latency, [int(x) for x in args.levels.split(",")])
+        for row in throughput(args.queries, args.latency, [int(x) for x in args.levels.split(",")]):
+            print(json.dumps(row))
     else:
-        rows = methods(args.g1, args.max_llm_calls, args.max_actions, args.max_new_tokens, args.shared)
-    for row in rows:
-        print(json.dumps(row))
+        methods(args.g1, args.max_llm_calls, args.max_actions, args.max_new_tokens, args.shared)
 
 
 if __name__ == "__main__":
