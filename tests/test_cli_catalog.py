@@ -96,6 +96,14 @@ def test_show_one_api(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "no API with function name or id 'nope'" in err
 
 
+def test_logs_go_to_stderr_and_json_stays_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    code, out, err = run(capsys, "-v", "catalog", "stats", str(empty), "--json")
+    assert code == 0 and json.loads(out)["apis"] == 0
+    assert "no APIs in this file" in err
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     from toolbench import __version__
 

@@ -45,12 +45,16 @@ def root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
     """Teach language models to use tools and measure how well they do it."""
+    from rich.console import Console
     from rich.logging import RichHandler
 
     level = logging.DEBUG if verbose else logging.INFO
-    handler = RichHandler(show_path=False, show_time=False, markup=False, rich_tracebacks=debug)
+    # Logs go to stderr: stdout is for results (``--json`` output, files piped on).
+    handler = RichHandler(
+        console=Console(stderr=True), show_path=False, show_time=False, markup=False, rich_tracebacks=debug
+    )
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
-    for noisy in ("httpx", "urllib3", "filelock", "sentence_transformers", "transformers", "faiss"):
+    for noisy in ("httpx", "urllib3", "filelock", "sentence_transformers", "transformers", "faiss", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
