@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from planner_fakes import RuleModel, tool_catalog
 
 from planner.config import PlannerConfig
 from planner.runner import run_queries, select_apis
-from tests.planner_fakes import RuleModel, tool_catalog
 from toolbench.errors import ConfigError, InputError
 from toolbench.executors import build_executor
 from toolbench.runs import RunDir, read_run
@@ -80,12 +80,12 @@ def test_errors_are_recorded_and_retried(tmp_path):
 
 SCRIPT = """
 import sys, time
-sys.path.insert(0, {root!r})
+sys.path[:0] = [{root!r}, {root!r} + "/tests"]
 from toolbench.executors import build_executor
 from toolbench.types import Query
 from planner.config import PlannerConfig
 from planner.runner import run_queries
-from tests.planner_fakes import RuleModel, tool_catalog
+from planner_fakes import RuleModel, tool_catalog
 catalog, table = tool_catalog()
 executor = build_executor("python", catalog, functions=table)
 add_id = next(i for i in catalog.ids if i.endswith("add"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner_fakes import RuleModel, tool_catalog
+
 from planner.algorithms import solve
 from planner.config import PlannerConfig
-from tests.planner_fakes import RuleModel, tool_catalog
 from toolbench.errors import BackendError
 from toolbench.executors import build_executor
 from toolbench.models.base import ChatModel
