@@ -129,7 +129,7 @@ def plan_dir(out: Path, label: str, settings: dict[str, Any]) -> Path:
     """``out/plans/<label>-<hash of settings>``.
 
     >>> plan_dir(Path("runs/x"), "main", {"method": "cot"}).as_posix()
-    'runs/x/plans/main-5b0e1ba1'
+    'runs/x/plans/main-2134196b'
     """
     return out / "plans" / f"{label}-{stable_hash(canonical_json(settings))}"
 
