@@ -146,8 +146,11 @@ class SentenceEncoder:
         import json
 
         pooling = self.directory / "1_Pooling" / "config.json"
-        if pooling.is_file():
-            return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+        if pooling.is_file():  # sentence-transformers < 6 and >= 6 name the key differently
+            config = json.loads(pooling.read_text())
+            for key in ("word_embedding_dimension", "embedding_dimension"):
+                if isinstance(config.get(key), int):
+                    return config[key]
         return int(self.model.get_sentence_embedding_dimension())
 
     @property

@@ -37,11 +37,11 @@ class TrainConfig(Config):
     """Retriever training settings (defaults fit a couple of CPU minutes on ~300 queries)."""
 
     base_model: str = DEFAULT_ENCODER
-    epochs: float = 3.0
+    epochs: float = 2.0
     batch_size: int = 32
     learning_rate: float = 5e-5
     warmup_ratio: float = 0.1
-    max_seq_length: int = 128
+    max_seq_length: int = 96
     negatives: int = 1  # hard negatives per pair (>= 1)
     negative_pool: int = 30
     seed: int = 0

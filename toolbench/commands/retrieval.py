@@ -139,7 +139,7 @@ def train_command(
     queries: list[str] = typer.Option(..., "--queries", help="ToolBench or Seal-Tools query files (repeat)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output dir (model/ inside is the encoder)."),
     base_model: str = typer.Option("all-MiniLM-L6-v2", "--base-model", help="Encoder to fine-tune."),
-    epochs: float = typer.Option(3.0, "--epochs"),
+    epochs: float = typer.Option(2.0, "--epochs"),
     batch_size: int = typer.Option(32, "--batch-size"),
     seed: int = typer.Option(0, "--seed"),
     split: str = typer.Option("train", "--split", help="Train on: all, train (default) or held-out."),
