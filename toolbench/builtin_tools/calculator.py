@@ -54,11 +54,14 @@ def normalize_expression(text: str) -> str:
     '2**3 * 1000 / 4'
     >>> normalize_expression("15% * 80")
     '(15/100) * 80'
+    >>> normalize_expression("0.2 x 50"), normalize_expression("3x4")
+    ('0.2 * 50', '3*4')
     """
     text = str(text).strip().rstrip("=").strip()
     for old, new in (("^", "**"), ("×", "*"), ("÷", "/"), ("−", "-"), ("–", "-")):
         text = text.replace(old, new)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = re.sub(r"(?<=[\d)])(\s*)[xX](\s*)(?=[\d(])", r"\1*\2", text)  # "0.2 x 50" as GSM8K writes it
     return re.sub(r"(\d+(?:\.\d+)?)\s*%(?!\s*[\d(.])", r"(\1/100)", text)
 
 
