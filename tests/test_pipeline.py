@@ -143,3 +143,19 @@ def test_query_selection_keeps_every_group() -> None:
     assert [q.group for q in queries] == ["G1", "G1", "G3", "G3"]
     with pytest.raises(InputError, match="no queries"):
         select_queries(QueriesSection(builtin=True, groups=("G9",)))
+
+
+@pytest.mark.slow
+def test_demo_command_on_embedded_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`toolbench demo` for real (SmolLM2, MiniLM, built-in tools) on one instruction per group."""
+    from toolbench.cli import main
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--limit", "1"]) == 0
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert {"pass: main", "pass: reference", "exact: main", "win: main vs reference"} <= set(report["metrics"])
+    assert report["metrics"]["pass: main"]["n"] == 3
+    trajectories = [json.loads(p.read_text()) for p in out.glob("plans/main-*/results/*.json")]
+    assert len(trajectories) == 3 and all(t["usage"]["llm_calls"] >= 1 for t in trajectories)
+    assert all(t["config"]["retrieved"] for t in trajectories)  # open domain: APIs came from the index
+    assert "report.html" in capsys.readouterr().out

@@ -74,9 +74,8 @@ def _fmt(value: Any) -> str:
 def _show(result: Any, seconds: float) -> None:
     from rich.console import Console
 
-    console = Console()
-    console.print(summary_table(result, seconds))
-    console.print(f"report: {result.report_html}")
+    Console().print(summary_table(result, seconds))
+    typer.echo(f"report: {result.report_html}")  # unwrapped, so the path can be copied
 
 
 def run_command(
