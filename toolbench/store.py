@@ -96,8 +96,8 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
         os.fsync(handle.fileno())
 
 
-def iter_jsonl(path: str | Path, *, versioned: bool = True) -> Iterator[dict[str, Any]]:
-    """Yield the records of a JSONL file; bad lines raise :class:`InputError` naming them."""
+def iter_numbered_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, record)`` of a JSONL file; bad lines raise :class:`InputError`."""
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8")
@@ -113,7 +113,13 @@ def iter_jsonl(path: str | Path, *, versioned: bool = True) -> Iterator[dict[str
                 raise InputError(f"invalid JSON ({exc.msg})", path=str(path), record=number) from exc
             if not isinstance(record, dict):
                 raise InputError("expected a JSON object", path=str(path), record=number)
-            yield check_version(record, path=path, line=number) if versioned else record
+            yield number, record
+
+
+def iter_jsonl(path: str | Path, *, versioned: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield the records of a JSONL file; bad lines raise :class:`InputError` naming them."""
+    for number, record in iter_numbered_jsonl(path):
+        yield check_version(record, path=path, line=number) if versioned else record
 
 
 def read_jsonl(path: str | Path, *, versioned: bool = True) -> list[dict[str, Any]]:

@@ -42,15 +42,9 @@ def read_documents(path: str | Path, *, text_field: str = "text", id_field: str 
 
 
 def _jsonl_documents(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON ({exc.msg})", path=str(path), record=number) from exc
-        if not isinstance(record, dict):
-            raise InputError("expected a JSON object", path=str(path), record=number)
+    from toolbench.store import iter_numbered_jsonl
+
+    for number, record in iter_numbered_jsonl(path):
         yield _document(record, number, path, text_field, id_field)
 
 
