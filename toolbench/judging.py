@@ -63,7 +63,7 @@ class RunJudge:
 
         self.config = config
         self.queries = list(queries)
-        self.asker = make_asker(config.judges.model or None, options=None) if config.judges.model else None
+        self.asker = make_asker(config.judges.model) if config.judges.model else None
         self.has_answers = any(q.expected_answer is not None for q in self.queries)
 
     def exact(self, trajectories: Sequence[Trajectory]) -> list[Verdict]:

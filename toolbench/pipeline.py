@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from toolbench.catalog import Catalog
-from toolbench.config import library_versions
+from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError
 from toolbench.jsonutil import canonical_json
 from toolbench.names import stable_hash
 from toolbench.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
-from toolbench.store import atomic_write_json
 from toolbench.types import Query, Report, Trajectory
 
 logger = logging.getLogger(__name__)
@@ -146,7 +145,7 @@ class Pipeline:
     def run(self) -> PipelineResult:
         config = self.config
         self.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(self.out / "run_config.json", {"config": config.to_dict(), "versions": library_versions()})
+        save_config(self.out, config, "run_config.json")
         catalog = build_catalog(config.catalog)
         queries = select_queries(config.queries)
         index = prepare_index(config.index, catalog, self.out / "index") if needs_index(config.index, queries) else None
@@ -155,11 +154,8 @@ class Pipeline:
             planner = config.planner
             main_dir = self._plan("main", planner.method, planner.options, queries, catalog, executor, index)
             dirs = {"main": main_dir}
-            reference = None
             if config.reference.run:
-                from toolbench.runs import read_run
-
-                reference, dirs["reference"] = read_run(config.reference.run), Path(config.reference.run)
+                dirs["reference"] = Path(config.reference.run)
             elif config.reference.method:
                 dirs["reference"] = self._plan(
                     "reference", config.reference.method, config.reference.options, queries, catalog, executor, index
@@ -168,10 +164,8 @@ class Pipeline:
             executor.close()
         from toolbench.runs import read_run
 
-        main = read_run(main_dir)
-        if reference is None and "reference" in dirs:
-            reference = read_run(dirs["reference"])
-        report = self._judge(queries, main, reference, dirs)
+        runs = {label: read_run(directory) for label, directory in dirs.items()}
+        report = self._judge(queries, runs["main"], runs.get("reference"), dirs)
         return PipelineResult(self.out, report, dirs)
 
     def _executor(self, catalog: Catalog) -> Any:

@@ -46,20 +46,30 @@ def _catalog(paths: list[str], executor: str) -> Any:
     raise ConfigError("give --catalog (or use --executor builtin for the built-in tools)")
 
 
-def _progress_display(total: int) -> tuple[Any, Any]:
-    """A rich progress bar and the callback that updates it from worker threads."""
+def progress_bar() -> Any:
+    """The rich progress display of planning runs (one task per planning stage)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("[bold]plan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.fields[info]}"), transient=False)
-    task = bar.add_task("plan", total=total, info="")
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[info]}"), transient=False)
+
+
+def stage_progress(bar: Any, label: str, total: int) -> Any:
+    """Add a task to ``bar`` and return the callback that updates it from worker threads."""
+    task = bar.add_task(label, total=total, info="")
 
     def update(stats: Any) -> None:
         info = (f"solved {stats.solved}  gave up {stats.gave_up}  errors {stats.errors}  "
                 f"LLM calls {stats.llm_calls}  tokens {stats.tokens:,}")
         bar.update(task, completed=stats.skipped + stats.done + stats.errors, info=info)
 
-    return bar, update
+    return update
+
+
+def _progress_display(total: int) -> tuple[Any, Any]:
+    """A rich progress bar and the callback that updates it from worker threads."""
+    bar = progress_bar()
+    return bar, stage_progress(bar, "plan", total)
 
 
 def plan_command(

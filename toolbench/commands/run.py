@@ -15,18 +15,9 @@ DEMO_CONFIG = "demo.toml"
 
 def _progress_factory(bar: Any) -> Any:
     """Make one progress task per planning stage on a shared rich progress display."""
+    from toolbench.commands.plan import stage_progress
 
-    def make(label: str, total: int) -> Any:
-        task = bar.add_task(label, total=total, info="")
-
-        def update(stats: Any) -> None:
-            info = (f"solved {stats.solved}  gave up {stats.gave_up}  errors {stats.errors}  "
-                    f"LLM calls {stats.llm_calls}  tokens {stats.tokens:,}")
-            bar.update(task, completed=stats.skipped + stats.done + stats.errors, info=info)
-
-        return update
-
-    return make
+    return lambda label, total: stage_progress(bar, label, total)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -35,12 +26,10 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def execute(config: Any) -> Any:
     """Run ``config`` with a live progress display; SIGTERM stops as cleanly as Ctrl-C."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from toolbench.commands.plan import progress_bar
     from toolbench.pipeline import run_pipeline
 
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), TextColumn("{task.fields[info]}"))
+    bar = progress_bar()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with bar:
