@@ -99,3 +99,31 @@ def fuse(
     if method == "zscore":
         return weighted_sum(lists, weights, zscore)
     raise ValueError(f"unknown fusion method {method!r} (choose from {', '.join(FUSIONS)})")
+
+
+def tool_of(api_id: str) -> str:
+    """The ``category::tool`` part of an API id (the id itself when it has no tool part).
+
+    >>> tool_of("Sports::TheClique::Transfermarkt search"), tool_of("plain")
+    ('Sports::TheClique', 'plain')
+    """
+    return api_id.rsplit("::", 1)[0]
+
+
+def tool_boost(ranked: Sequence[tuple[str, float]], weight: float) -> list[tuple[str, float]]:
+    """Add ``weight`` × the best score among each API's tool siblings (itself included).
+
+    Instructions usually need several APIs of one tool, so an API whose tool holds a
+    strong match moves up. Ranking is unchanged by shifting or scaling all scores, so the
+    boost works on any fuser's scale. ``weight`` 0 returns the ranking as it is.
+
+    >>> tool_boost([("C::A::x", 3.0), ("C::B::y", 2.0), ("C::A::z", 1.5)], 1.0)
+    [('C::A::x', 6.0), ('C::A::z', 4.5), ('C::B::y', 4.0)]
+    """
+    if weight == 0:
+        return list(ranked)
+    best: dict[str, float] = {}
+    for api_id, score in ranked:
+        tool = tool_of(api_id)
+        best[tool] = max(best.get(tool, score), score)
+    return _ranked({api_id: score + weight * best[tool_of(api_id)] for api_id, score in ranked})

@@ -2,7 +2,9 @@
 
 Each ranker proposes its top ``candidates``; every candidate is then scored exactly by
 both (dense: inner product with the stored vector; BM25: its score), and the two score
-lists are fused (:mod:`retriever.fusion`, method chosen on the train split).
+lists are fused (:mod:`retriever.fusion`, method chosen on the train split); finally each
+candidate gains ``tool_boost`` × the best fused score of its tool (siblings that match
+lift each other: instructions usually need several APIs of one tool).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from retriever.bm25 import BM25Index, top_k
 from retriever.dense import DenseIndex
 from retriever.encoders import Encoder
-from retriever.fusion import fuse
+from retriever.fusion import fuse, tool_boost
 from retriever.index_store import IndexConfig, config_from_metadata, read_metadata, write_metadata
 from toolbench.errors import IndexMismatchError
 
@@ -67,7 +69,8 @@ class HybridIndex:
             {self.api_ids[r]: float(bm25_all[r]) for r in rows},
         ]
         weights = [self.config.dense_weight, 1.0 - self.config.dense_weight]
-        return fuse(self.config.fusion, lists, weights, self.config.rrf_k)[:k]
+        fused = fuse(self.config.fusion, lists, weights, self.config.rrf_k)
+        return tool_boost(fused, self.config.tool_boost)[:k]
 
     def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
         vectors = self.dense.encode_queries(queries)

@@ -37,7 +37,8 @@ class IndexConfig(Config):
     ``faiss_type``: ``flat`` (exact inner product), ``hnsw`` or ``ivf`` (approximate, for
     large catalogs). Hybrid: ``fusion`` (chosen on the train split, see docs/retrieval.md),
     ``dense_weight`` (weight of the dense ranker; BM25 gets ``1 - dense_weight``) and
-    ``candidates`` taken from each ranker before fusing.
+    ``candidates`` taken from each ranker before fusing, ``tool_boost`` (each candidate gains
+    this × the best fused score among its tool's APIs; 0 turns it off).
 
     >>> IndexConfig(kind="bm25").kind
     'bm25'
@@ -55,6 +56,7 @@ class IndexConfig(Config):
     dense_weight: float = 0.5
     rrf_k: float = 60.0
     candidates: int = 100
+    tool_boost: float = 2.0  # chosen on the train split (docs/retrieval.md)
     batch_size: int = 64
 
     def validate(self) -> None:
@@ -62,6 +64,7 @@ class IndexConfig(Config):
         require(self.faiss_type in FAISS_TYPES, f"faiss_type must be one of {', '.join(FAISS_TYPES)}")
         require(self.fusion in FUSIONS, f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
         require(0.0 <= self.dense_weight <= 1.0, "dense_weight must be in [0, 1]")
+        require(self.tool_boost >= 0.0, "tool_boost must be >= 0")
         require(self.candidates >= 1 and self.batch_size >= 1, "candidates and batch_size must be >= 1")
         require(self.hnsw_m >= 2 and self.ivf_nprobe >= 1 and self.ivf_nlist >= 0, "bad HNSW/IVF parameters")
         require(self.bm25_k1 >= 0 and 0 <= self.bm25_b <= 1, "bad BM25 parameters")

@@ -99,6 +99,19 @@ def test_hybrid_orders_by_fused_score() -> None:
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
 
 
+def test_tool_boost_lifts_the_siblings_of_a_strong_match() -> None:
+    index = build_index(APIS, None, kind="hybrid", encoder=HashingEncoder(64))
+    query = "current weather conditions and youtube videos"
+    assert index.config.tool_boost == 2.0  # the default
+    plain, boosted = (index.with_config(index.config.replace(tool_boost=w)) for w in (0.0, 2.0))
+    without, with_boost = plain.retrieve(query, 6), boosted.retrieve(query, 6)
+    assert sorted(without) != sorted(with_boost)
+    # the best API keeps its place; its tool sibling moves into second place
+    assert with_boost[0][0] == without[0][0] == "Weather::OpenWeather::currentWeather"
+    assert with_boost[1][0] == "Weather::OpenWeather::forecast"
+    assert [i for i, _ in without].index("Weather::OpenWeather::forecast") > 1
+
+
 def test_other_encoder_is_refused(tmp_path: Path) -> None:
     build_index(APIS, tmp_path / "idx", kind="dense", encoder=HashingEncoder(64))
     with pytest.raises(IndexMismatchError, match="built with encoder hashing-v1:64"):

@@ -71,6 +71,8 @@ def index_command(
     faiss_type: str = typer.Option("flat", "--faiss", help="flat (exact), hnsw or ivf."),
     fusion: str = typer.Option("zscore", "--fusion", help="Hybrid fusion: zscore, minmax or rrf."),
     dense_weight: float = typer.Option(0.5, "--dense-weight", help="Hybrid: weight of the dense ranker."),
+    tool_boost: float = typer.Option(2.0, "--tool-boost", min=0.0,
+                                     help="Hybrid: add this x the best score of each API's tool (0: off)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Catalog format (default: detect)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
 ) -> None:
@@ -83,7 +85,8 @@ def index_command(
 
     apis = load_catalog(catalog, fmt=fmt)
     started = time.monotonic()
-    config = IndexConfig(kind=kind, faiss_type=faiss_type, fusion=fusion, dense_weight=dense_weight)
+    config = IndexConfig(kind=kind, faiss_type=faiss_type, fusion=fusion, dense_weight=dense_weight,
+                         tool_boost=tool_boost)
     build_index(apis, out, kind=kind, encoder=encoder, config=config, cache=not no_cache, show_progress=True)
     typer.echo(f"indexed {len(apis):,} APIs ({kind}) into {out} in {time.monotonic() - started:.1f} s")
 
