@@ -64,8 +64,12 @@ def throughput(n_queries: int, latency: float, levels: list[int]) -> list[dict[s
 
 
 def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
-            shared: Path) -> list[dict[str, Any]]:
-    """(b): cot vs dfsdt with the embedded model and the virtual executor."""
+            shared: Path, out_dir: Path | None = None) -> list[dict[str, Any]]:
+    """(b): cot vs dfsdt with the embedded model and the virtual executor.
+
+    With ``out_dir`` the runs (and the virtual API cache) are kept there, so an interrupted
+    benchmark resumes where it stopped; seconds per query then count only this invocation.
+    """
     from toolbench.executors import build_executor
     from toolbench.loaders import load_catalog
     from toolbench.models.base import load_chat_model
@@ -76,12 +80,15 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
     queries = load_queries(shared / "stabletoolbench" / "queries" / "G1_instruction.json", catalog)[:n_queries]
     model = load_chat_model("hf:smollm2", max_new_tokens=max_new_tokens)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = out_dir or Path(scratch)
+        tmp.mkdir(parents=True, exist_ok=True)
         executor = build_executor("virtual", catalog, cache=str(Path(tmp) / "responses.sqlite"))
         for method in ("cot", "dfsdt"):
             config = PlannerConfig(method=method, max_llm_calls=budget, max_actions=max_actions,
                                    prompt="stabletoolbench")
             out = Path(tmp) / method
+            done_before = len(list((out / "results").glob("*.json"))) if (out / "results").exists() else 0
             start = time.perf_counter()
             run_queries(queries, catalog, model, executor, config, out, concurrency=1)
             wall = time.perf_counter() - start
@@ -93,7 +100,7 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
                 "llm_calls_per_query": round(statistics.mean(t.usage.llm_calls for t in runs), 2),
                 "tokens_per_query": round(statistics.mean(t.usage.total_tokens for t in runs), 1),
                 "api_calls_per_query": round(statistics.mean(t.usage.api_calls for t in runs), 2),
-                "seconds_per_query": round(wall / max(len(runs), 1), 2),
+                "seconds_per_query": round(wall / max(len(runs) - done_before, 1), 2),
             })
             print(json.dumps(row), flush=True)  # each method as soon as it is done
     return rows
@@ -112,12 +119,14 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--max-actions", type=int, default=6)
     b.add_argument("--max-new-tokens", type=int, default=96)
     b.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    b.add_argument("--out", type=Path, default=None, help="keep the runs here (resumable)")
     args = parser.parse_args(argv)
     if args.what == "throughput":
         for row in throughput(args.queries, args.latency, [int(x) for x in args.levels.split(",")]):
             print(json.dumps(row))
     else:
-        methods(args.g1, args.max_llm_calls, args.max_actions, args.max_new_tokens, args.shared)
+        methods(args.g1, args.max_llm_calls, args.max_actions, args.max_new_tokens, args.shared,
+                args.out)
 
 
 if __name__ == "__main__":
