@@ -148,11 +148,17 @@ def run_metrics(run: Path, queries: list[Any]) -> tuple[dict[str, Any], dict[str
     verdicts = {v.query_id: v.label for v in judge_exact(trajectories, queries)}
     counts = [call_validity(t) for t in trajectories]
     valid, total = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    group_of = {q.query_id: q.group or "all" for q in queries}
+    by_group: dict[str, list[bool]] = {}
+    for t in trajectories:
+        by_group.setdefault(group_of.get(t.query_id, "all"), []).append(verdicts.get(t.query_id) == "correct")
     return {
         "queries": len(trajectories),
         "valid_call_rate": round(valid / total, 3) if total else None,
         "finish_rate": round(sum(t.gave_answer for t in trajectories) / len(trajectories), 3),
         "pass_rate_exact": round(sum(v == "correct" for v in verdicts.values()) / len(trajectories), 3),
+        "pass_rate_exact_by_group": {g: f"{sum(v)}/{len(v)} = {sum(v) / len(v):.3f}"
+                                     for g, v in sorted(by_group.items())},
         "llm_calls": sum(t.usage.llm_calls for t in trajectories),
     }, verdicts
 
