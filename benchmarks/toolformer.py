@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from data.toolformer.annotate import Document, annotate_document, call_prefix  # noqa: E402
+from data.toolformer.annotate import Document, annotate_document, call_prefix, execute_candidates  # noqa: E402
 from data.toolformer.config import AnnotateConfig, paper_tool  # noqa: E402
 from data.toolformer.filtering import best_per_position, loss_weights  # noqa: E402
 from data.toolformer.gsm8k import GoldCall, gold_position, gsm8k_document  # noqa: E402
@@ -74,6 +74,20 @@ def wrong_result(result: str, rng: random.Random) -> str:
     return str(int(wrong)) if wrong == int(wrong) else f"{wrong:.2f}".rstrip("0")
 
 
+def _context_groups(cases: list[tuple], context_tokens: int) -> list[tuple[int, list[tuple]]]:
+    """Cases grouped by where their scored text starts: the whole document (0, the paper) or
+    ``context_tokens`` before each case's position (an ablation: the prefix sits closer).
+
+    >>> _context_groups([("a", 5, "c"), ("b", 9, "c")], 0)
+    [(0, [('a', 5, 'c'), ('b', 9, 'c')])]
+    >>> _context_groups([("a", 5, "c"), ("b", 9, "c")], 8)
+    [(0, [('a', 5, 'c')]), (1, [('b', 9, 'c')])]
+    """
+    if context_tokens <= 0:
+        return [(0, list(cases))]
+    return [(max(0, pos - context_tokens), [(kind, pos, call)]) for kind, pos, call in cases]
+
+
 def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
     docs = load_gsm8k(args.docs, text=args.text)
     weights, cfg = loss_weights(), AnnotateConfig()
@@ -99,11 +113,12 @@ def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
             unrelated = [g.call() for g in other_doc if g.result != gold.result]
             if unrelated:
                 cases.append(("unrelated_call", pos, rng.choice(unrelated)))
-        requests = []
-        for _, pos, call in cases:
-            requests += [(call_prefix(lm, call, cfg.markers, with_result=True), pos), ((), pos),
-                         (call_prefix(lm, call, cfg.markers, with_result=False), pos)]
-        losses = lm.weighted_losses(ids, requests, weights) if requests else []
+        losses = []
+        for start, group in _context_groups(cases, args.context_tokens):
+            requests = [r for _, pos, call in group for r in (
+                (call_prefix(lm, call, cfg.markers, with_result=True), pos - start), ((), pos - start),
+                (call_prefix(lm, call, cfg.markers, with_result=False), pos - start))]
+            losses += lm.weighted_losses(ids[start:], requests, weights)
         for n, (kind, _, _) in enumerate(cases):
             l_plus, l_none, l_bare = losses[3 * n : 3 * n + 3]
             gains[kind].append(min(l_none, l_bare) - l_plus)
@@ -179,43 +194,67 @@ def e2e_study(lm: CausalLM, args: argparse.Namespace) -> dict:
     }
 
 
+def _time_scorers(lm: CausalLM, ids: list[int], placed: list[tuple[int, Call]], cfg: AnnotateConfig,
+                  totals: dict) -> None:
+    """Score ``placed`` (position, executed call) with the batched scorer and the oracle."""
+    weights = loss_weights()
+    requests = [r for p, c in placed for r in (
+        (call_prefix(lm, c, cfg.markers, with_result=True), p), ((), p),
+        (call_prefix(lm, c, cfg.markers, with_result=False), p))]
+    if not requests:
+        return
+    t0 = time.perf_counter()
+    fast = lm.weighted_losses(ids, requests, weights)
+    t1 = time.perf_counter()
+    slow = lm.oracle_losses(ids, requests, weights)
+    t2 = time.perf_counter()
+    totals["batched"] += t1 - t0
+    totals["oracle"] += t2 - t1
+    totals["candidates"] += len(placed)
+    totals["diffs"] += [abs(a - b) for a, b in zip(fast, slow, strict=True)]
+
+
+def _scorer_row(totals: dict) -> dict:
+    return {"candidates": totals["candidates"],
+            "batched_candidates_per_second": round(totals["candidates"] / totals["batched"], 2),
+            "oracle_candidates_per_second": round(totals["candidates"] / totals["oracle"], 2),
+            "speedup": round(totals["oracle"] / totals["batched"], 2),
+            "max_abs_loss_difference": max(totals["diffs"])}
+
+
 def speed_study(lm: CausalLM, args: argparse.Namespace) -> dict:
+    """Scorer speed on gold calls and on the sampler's real candidates; sampling with/without cache.
+
+    The oracle is one full forward pass (all logits) per loss: L+, L(no call) and
+    L(call without result) of every candidate.
+    """
+    from data.toolformer.sampling import sample_calls
+
     docs = load_gsm8k(args.docs, skip=args.skip)
-    weights, cfg = loss_weights(), AnnotateConfig()
-    batched = oracle = 0.0
-    n_candidates = 0
-    diffs = []
+    cfg = AnnotateConfig()
+    tool = paper_tool("calculator", top_k=args.top_k, samples=args.samples)
+    runner = builtin_runner((tool,))
+    gold = {"batched": 0.0, "oracle": 0.0, "candidates": 0, "diffs": []}
+    sampled = {"batched": 0.0, "oracle": 0.0, "candidates": 0, "diffs": []}
+    sampling = {"with_cache": 0.0, "without_cache": 0.0}
     for doc, golds in docs:
         ids, offsets = lm.encode(doc.text)
         cases = [(gold_position(offsets, g), g.call()) for g in golds]
-        cases = [(p, c) for p, c in cases if p] + [(p, c.without_result()) for p, c in cases if p]
-        requests = [r for p, c in cases for r in (
-            (call_prefix(lm, c, cfg.markers, with_result=True), p), ((), p),
-            (call_prefix(lm, c, cfg.markers, with_result=False), p))]
-        t0 = time.perf_counter()
-        fast = lm.weighted_losses(ids, requests, weights)
-        t1 = time.perf_counter()
-        slow = lm.oracle_losses(ids, requests, weights)
-        t2 = time.perf_counter()
-        batched, oracle, n_candidates = batched + t1 - t0, oracle + t2 - t1, n_candidates + len(cases)
-        diffs += [abs(a - b) for a, b in zip(fast, slow, strict=True)]
-    sampling = {}
-    tool = paper_tool("calculator", top_k=args.top_k, samples=args.samples)
-    for reuse in (True, False):
-        cfg2 = AnnotateConfig(tools=(tool,), prompt_cache=reuse)
-        from data.toolformer.sampling import sample_calls
-
-        t0 = time.perf_counter()
-        for doc, _ in docs:
-            ids, offsets = lm.encode(doc.text)
-            sample_calls(lm, doc.text, ids, offsets, tool, cfg2, doc_key=doc.id)
-        sampling["with_cache" if reuse else "without_cache"] = round((time.perf_counter() - t0) / len(docs), 2)
+        _time_scorers(lm, ids, [(p, c) for p, c in cases if p], cfg, gold)
+        for reuse in (True, False):
+            t0 = time.perf_counter()
+            found, _ = sample_calls(lm, doc.text, ids, offsets, tool, AnnotateConfig(tools=(tool,), prompt_cache=reuse),
+                                    doc_key=doc.id)
+            sampling["with_cache" if reuse else "without_cache"] += time.perf_counter() - t0
+        executed = [(c.position, c.call) for c in execute_candidates(runner, found, doc.context)]
+        _time_scorers(lm, ids, executed, cfg, sampled)
+        print(f"  {doc.id}: {len(executed)} executed candidates", flush=True)
     return {
-        "documents": len(docs), "candidates": n_candidates,
-        "batched_candidates_per_second": round(n_candidates / batched, 2),
-        "oracle_candidates_per_second": round(n_candidates / oracle, 2),
-        "speedup": round(oracle / batched, 2), "max_abs_loss_difference": max(diffs),
-        "sampling_seconds_per_document": sampling, "sampling_settings": {"top_k": tool.top_k, "samples": tool.samples},
+        "documents": len(docs),
+        "scorer_gold_calls": _scorer_row(gold),
+        "scorer_sampled_candidates": _scorer_row(sampled),
+        "sampling_seconds_per_document": {k: round(v / len(docs), 2) for k, v in sampling.items()},
+        "sampling_settings": {"top_k": tool.top_k, "samples": tool.samples},
     }
 
 
@@ -228,6 +267,8 @@ def main() -> None:
     parser.add_argument("--text", choices=["full", "answer"], default="full", help="question+solution or solution")
     parser.add_argument("--position", choices=["span", "result"], default="span",
                         help="gold call before the whitespace/currency run or right before the result digits")
+    parser.add_argument("--context-tokens", type=int, default=0,
+                        help="filter ablation: score on the N tokens before each position, not the whole text")
     parser.add_argument("--top-k", type=int, default=20)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)

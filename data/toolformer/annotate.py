@@ -84,7 +84,7 @@ def annotate_document(lm: Any, runner: Any, document: Document, config: Annotate
         found, tool_stats = sample_calls(lm, document.text, text_ids, offsets, tool, config, doc_key=document.id)
         candidates += found
         stats.add(tool_stats)
-    executed = _execute(runner, candidates, document.context)
+    executed = execute_candidates(runner, candidates, document.context)
     scored = score_calls(lm, text_ids, [(c.position, c.call) for c in executed], config)
     kept = best_per_position(scored, {t.name: t.tau_f for t in config.tools})
     return Annotated(document, len(text_ids), kept, scored, {c.position: c.offset for c in candidates}, stats,
@@ -92,7 +92,8 @@ def annotate_document(lm: Any, runner: Any, document: Document, config: Annotate
                      seconds=time.perf_counter() - started)
 
 
-def _execute(runner: Any, candidates: Sequence[Candidate], context: Mapping[str, Any]) -> list[Candidate]:
+def execute_candidates(runner: Any, candidates: Sequence[Candidate], context: Mapping[str, Any]) -> list[Candidate]:
+    """The candidates whose call ran, each with its result filled in (failed calls are dropped)."""
     done = []
     for candidate in candidates:
         result = runner.run(candidate.call, context)
