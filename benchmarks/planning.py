@@ -83,11 +83,11 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
     with tempfile.TemporaryDirectory() as scratch:
         tmp = out_dir or Path(scratch)
         tmp.mkdir(parents=True, exist_ok=True)
-        executor = build_executor("virtual", catalog, cache=str(Path(tmp) / "responses.sqlite"))
+        executor = build_executor("virtual", catalog, cache=str(tmp / "responses.sqlite"))
         for method in ("cot", "dfsdt"):
             config = PlannerConfig(method=method, max_llm_calls=budget, max_actions=max_actions,
                                    prompt="stabletoolbench")
-            out = Path(tmp) / method
+            out = tmp / method
             done_before = len(list((out / "results").glob("*.json"))) if (out / "results").exists() else 0
             start = time.perf_counter()
             run_queries(queries, catalog, model, executor, config, out, concurrency=1)
