@@ -26,6 +26,7 @@ from retriever.training_data import Pair, Triplet, make_triplets, query_pairs
 from toolbench.catalog import Catalog
 from toolbench.config import Config, require, save_config
 from toolbench.errors import InputError
+from toolbench.hf_models import warmup_argument
 from toolbench.store import atomic_write_json
 from toolbench.types import Query
 
@@ -126,7 +127,7 @@ def _fit(triplets: Sequence[Triplet], out: Path, config: TrainConfig) -> Any:
     args = SentenceTransformerTrainingArguments(
         output_dir=str(out / "checkpoints"), num_train_epochs=config.epochs, max_steps=config.max_steps,
         per_device_train_batch_size=config.batch_size, learning_rate=config.learning_rate,
-        warmup_ratio=config.warmup_ratio, seed=config.seed, data_seed=config.seed,
+        **warmup_argument(config.warmup_ratio), seed=config.seed, data_seed=config.seed,
         batch_sampler=BatchSamplers.NO_DUPLICATES, save_strategy="steps", save_steps=config.save_steps,
         save_total_limit=2, logging_steps=10, report_to=[], use_cpu=True, dataloader_num_workers=0,
         disable_tqdm=True,

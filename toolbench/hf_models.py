@@ -28,6 +28,25 @@ SMOLLM2_INSTALL_HINT = (
 )
 
 
+
+def warmup_argument(ratio: float, transformers_major: int | None = None) -> dict[str, float]:
+    """The ``TrainingArguments`` keyword for a linear warmup over ``ratio`` of the steps.
+
+    transformers 5 reads a float ``warmup_steps`` in [0, 1) as a ratio and deprecates
+    ``warmup_ratio``; transformers 4 only knows ``warmup_ratio``.
+
+    >>> warmup_argument(0.1, transformers_major=5), warmup_argument(0.1, transformers_major=4)
+    ({'warmup_steps': 0.1}, {'warmup_ratio': 0.1})
+    """
+    if not 0.0 <= ratio < 1.0:
+        raise ConfigError(f"warmup ratio must be in [0, 1), got {ratio}")
+    if transformers_major is None:
+        import transformers
+
+        transformers_major = int(transformers.__version__.split(".")[0])
+    return {"warmup_steps": float(ratio)} if transformers_major >= 5 else {"warmup_ratio": float(ratio)}
+
+
 @dataclass(frozen=True)
 class ModelSource:
     """Where a model's weights are: a directory, and a GGUF file name inside it if any."""

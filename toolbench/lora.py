@@ -97,6 +97,7 @@ class LoraTrainConfig(Config):
         require(self.gradient_checkpointing in ("auto", "on", "off"), "gradient_checkpointing: auto, on or off")
         require(bool(self.target_modules), "target_modules must not be empty")
         require(self.top_layers >= 0, "top_layers must be >= 0")
+        require(0.0 <= self.warmup_ratio < 1.0, "warmup_ratio must be in [0, 1)")
 
 
 def collate(batch: Sequence[dict[str, Any]], pad_id: int = 0, multiple_of: int = 1) -> dict[str, Any]:
@@ -185,13 +186,15 @@ def _training_arguments(config: LoraTrainConfig, out_dir: Path, device: str, dty
     import torch
     from transformers import TrainingArguments
 
+    from toolbench.hf_models import warmup_argument
+
     cuda = device.startswith("cuda")
     checkpointing = config.gradient_checkpointing == "on" or (config.gradient_checkpointing == "auto" and cuda)
     wanted = dict(
         output_dir=str(out_dir / CHECKPOINTS_DIR), per_device_train_batch_size=config.batch_size,
         gradient_accumulation_steps=config.grad_accum, learning_rate=config.learning_rate,
-        num_train_epochs=config.epochs, max_steps=config.max_steps or -1, warmup_ratio=config.warmup_ratio,
-        warmup_steps=config.warmup_ratio, weight_decay=config.weight_decay, lr_scheduler_type=config.scheduler,
+        num_train_epochs=config.epochs, max_steps=config.max_steps or -1, **warmup_argument(config.warmup_ratio),
+        weight_decay=config.weight_decay, lr_scheduler_type=config.scheduler,
         seed=config.seed, data_seed=config.seed, logging_steps=config.logging_steps, logging_first_step=True,
         save_strategy="steps", save_steps=config.save_steps, save_total_limit=config.save_total_limit,
         report_to=[], disable_tqdm=True, remove_unused_columns=False, use_cpu=not cuda,
@@ -202,8 +205,6 @@ def _training_arguments(config: LoraTrainConfig, out_dir: Path, device: str, dty
         ddp_find_unused_parameters=False,
     )
     fields = {f.name for f in dataclasses.fields(TrainingArguments)}
-    if "warmup_ratio" in fields:
-        wanted.pop("warmup_steps")
     if "activation_checkpointing" in fields:  # transformers >= 5 renamed it
         wanted["activation_checkpointing"] = wanted.pop("gradient_checkpointing")
         wanted["activation_checkpointing_kwargs"] = wanted.pop("gradient_checkpointing_kwargs")
