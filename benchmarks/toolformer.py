@@ -215,6 +215,8 @@ def _time_scorers(lm: CausalLM, ids: list[int], placed: list[tuple[int, Call]], 
 
 
 def _scorer_row(totals: dict) -> dict:
+    if not totals["candidates"]:
+        return {"candidates": 0}
     return {"candidates": totals["candidates"],
             "batched_candidates_per_second": round(totals["candidates"] / totals["batched"], 2),
             "oracle_candidates_per_second": round(totals["candidates"] / totals["oracle"], 2),
