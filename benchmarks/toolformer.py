@@ -26,7 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from data.toolformer.annotate import Document, annotate_document, call_prefix, execute_candidates  # noqa: E402
+from data.toolformer.annotate import (  # noqa: E402
+    Document,
+    annotate_document,
+    execute_candidates,
+    loss_requests,
+)
 from data.toolformer.config import AnnotateConfig, paper_tool  # noqa: E402
 from data.toolformer.filtering import best_per_position, loss_weights  # noqa: E402
 from data.toolformer.gsm8k import GoldCall, gold_position, gsm8k_document  # noqa: E402
@@ -115,9 +120,7 @@ def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
                 cases.append(("unrelated_call", pos, rng.choice(unrelated)))
         losses = []
         for start, group in _context_groups(cases, args.context_tokens):
-            requests = [r for _, pos, call in group for r in (
-                (call_prefix(lm, call, cfg.markers, with_result=True), pos - start), ((), pos - start),
-                (call_prefix(lm, call, cfg.markers, with_result=False), pos - start))]
+            requests = loss_requests(lm, [(pos - start, call) for _, pos, call in group], cfg.markers)
             losses += lm.weighted_losses(ids[start:], requests, weights)
         for n, (kind, _, _) in enumerate(cases):
             l_plus, l_none, l_bare = losses[3 * n : 3 * n + 3]
@@ -198,9 +201,7 @@ def _time_scorers(lm: CausalLM, ids: list[int], placed: list[tuple[int, Call]], 
                   totals: dict) -> None:
     """Score ``placed`` (position, executed call) with the batched scorer and the oracle."""
     weights = loss_weights()
-    requests = [r for p, c in placed for r in (
-        (call_prefix(lm, c, cfg.markers, with_result=True), p), ((), p),
-        (call_prefix(lm, c, cfg.markers, with_result=False), p))]
+    requests = loss_requests(lm, placed, cfg.markers)
     if not requests:
         return
     t0 = time.perf_counter()

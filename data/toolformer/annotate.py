@@ -58,14 +58,19 @@ def call_prefix(lm: Any, call: Call, markers: Markers, *, with_result: bool) -> 
     return tuple(lm.ids(call.render(markers, with_result=with_result) + PREFIX_SEPARATOR))
 
 
+def loss_requests(lm: Any, placed: Sequence[tuple[int, Call]], markers: Markers
+                  ) -> list[tuple[tuple[int, ...], int]]:
+    """Three scorer requests per ``(position, call)``: call with result, no call, call without result."""
+    return [request for position, call in placed for request in (
+        (call_prefix(lm, call, markers, with_result=True), position),
+        ((), position),
+        (call_prefix(lm, call, markers, with_result=False), position))]
+
+
 def score_calls(lm: Any, text_ids: Sequence[int], placed: Sequence[tuple[int, Call]], config: AnnotateConfig
                 ) -> list[Scored]:
     """L+, L(no call) and L(call without result) of each ``(position, executed call)``."""
-    requests = []
-    for position, call in placed:
-        requests += [(call_prefix(lm, call, config.markers, with_result=True), position),
-                     ((), position),
-                     (call_prefix(lm, call, config.markers, with_result=False), position)]
+    requests = loss_requests(lm, placed, config.markers)
     weights = loss_weights(config.window, config.weight_step)
     losses = lm.weighted_losses(text_ids, requests, weights, config.batch_tokens) if requests else []
     return [Scored(position, call, *losses[3 * n : 3 * n + 3]) for n, (position, call) in enumerate(placed)]
