@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 
+from toolbench.types import API_ID_SEP
+
 Scores = Mapping[str, float]
 FUSIONS = ("rrf", "minmax", "zscore")
 
@@ -107,7 +109,7 @@ def tool_of(api_id: str) -> str:
     >>> tool_of("Sports::TheClique::Transfermarkt search"), tool_of("plain")
     ('Sports::TheClique', 'plain')
     """
-    return api_id.rsplit("::", 1)[0]
+    return api_id.rsplit(API_ID_SEP, 1)[0]
 
 
 def tool_boost(ranked: Sequence[tuple[str, float]], weight: float) -> list[tuple[str, float]]:
