@@ -22,6 +22,7 @@ import json
 import logging
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,9 +51,11 @@ class InstructionConfig(Config):
     seeds: int = 3
     seed: int = 0
     max_query_chars: int = 1000
+    every_tool: bool = False  # single mode: visit the tools in order (prompt i → tool i mod n)
 
     def validate(self) -> None:
         require(self.mode in MODES, f"mode must be one of {', '.join(MODES)}")
+        require(not self.every_tool or self.mode == "single", "every_tool needs mode 'single'")
         require(self.prompts >= 1 and self.per_prompt >= 1, "prompts and per_prompt must be >= 1")
         require(2 <= self.min_tools <= self.max_tools, "need 2 <= min_tools <= max_tools")
         require(self.apis_per_tool >= 1 and self.seeds >= 0, "apis_per_tool >= 1 and seeds >= 0")
@@ -69,13 +72,20 @@ def _tools_by_category(catalog: Catalog) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def sample_apis(catalog: Catalog, config: InstructionConfig, rng: random.Random) -> list[str]:
-    """API ids for one prompt, sampled as ``config.mode`` says (seeded by ``rng``)."""
+def sample_apis(catalog: Catalog, config: InstructionConfig, rng: random.Random, number: int = 0) -> list[str]:
+    """API ids for prompt ``number``, sampled as ``config.mode`` says (seeded by ``rng``).
+
+    With ``config.every_tool`` prompt ``number`` takes the tool at that place in sorted
+    order (cycling), so ``prompts`` = number of tools covers every tool once — what
+    retriever pseudo-queries need.
+    """
     tools = catalog.tools()
     if not tools:
         raise ConfigError("the catalog has no APIs to sample from")
     keys = sorted(tools)
-    if config.mode == "single":
+    if config.every_tool:
+        chosen = [keys[number % len(keys)]]
+    elif config.mode == "single":
         chosen = [rng.choice(keys)]
     elif config.mode == "category":
         groups = [g for g in _tools_by_category(catalog).values() if len(g) >= 2]
@@ -232,16 +242,19 @@ def _reason_key(problem: str) -> str:
 
 def generate_instructions(
     model: Any, catalog: Catalog, config: InstructionConfig, *, seeds: list[dict[str, Any]] | None = None,
-    id_prefix: str = "gen",
+    id_prefix: str = "gen", progress: Callable[[int, int], None] | None = None,
 ) -> GenerationResult:
-    """Run ``config.prompts`` generation prompts through ``model`` and validate the replies."""
+    """Run ``config.prompts`` generation prompts through ``model`` and validate the replies.
+
+    ``progress(done, total)`` is called after each prompt.
+    """
     rng = random.Random(config.seed)
     pool = default_seeds() if seeds is None else seeds
     result = GenerationResult([], {})
     seen: set[str] = set()
     group = MODES[config.mode]
     for number in range(config.prompts):
-        sampled = sample_apis(catalog, config, rng)
+        sampled = sample_apis(catalog, config, rng, number)
         chosen_seeds = rng.sample(pool, min(len(pool), config.seeds))
         prompt = build_prompt(catalog, sampled, config, chosen_seeds)
         reply = model.generate([Message("user", prompt)])
@@ -261,6 +274,8 @@ def generate_instructions(
             result.queries.append(Query(query_id, item["query"].strip(), api_ids=list(sampled),
                                         relevant_api_ids=relevant, group=group,
                                         extra={"source": "generated", "prompt": number}))
+        if progress is not None:
+            progress(number + 1, config.prompts)
     return result
 
 

@@ -130,3 +130,43 @@ def test_instructions_command_with_a_scripted_model(tmp_path, catalog):
                  "--per-prompt", "2", "--seed", "4"]) == 0
     assert [q.query for q in load_queries(out / "queries.jsonl")] == ["A valid request"]
     assert json.loads((out / "generation_stats.json").read_text())["rejected"] == {"hallucinated API": 1}
+
+
+def test_every_tool_visits_each_tool_once(catalog):
+    tools = sorted(catalog.tools())
+    config = InstructionConfig(mode="single", prompts=len(tools), every_tool=True, apis_per_tool=2)
+    rng = random.Random(0)
+    visited = [{(catalog.get(a).category, catalog.get(a).tool) for a in sample_apis(catalog, config, rng, n)}
+               for n in range(len(tools))]
+    assert visited == [{tool} for tool in tools]
+    with pytest.raises(ConfigError):
+        InstructionConfig(mode="category", every_tool=True)
+
+
+def test_instructions_rerun_replays_finished_prompts_from_the_cache(tmp_path, catalog):
+    """The command caches LLM calls in OUT, so an interrupted run restarted costs no repeated calls."""
+    from toolbench.cli import main
+
+    tools = catalog.tools()
+    replies = tmp_path / "replies.jsonl"
+
+    def script(text: str) -> None:
+        lines = []
+        for key in sorted(tools):  # every API of the tool: those not sampled are rejected as hallucinated
+            items = [{"query": f"{text} {a.id}", "related_apis": [[a.tool, a.name]]} for a in tools[key]]
+            lines.append(json.dumps({"schema_version": 1, **reply(items)}))
+        replies.write_text("\n".join(lines) + "\n")
+
+    out = tmp_path / "gen"
+    args = ["data", "instructions", "--model", f"scripted:{replies}", "--out", str(out), "--every-tool",
+            "--prompts", "0", "--per-prompt", "1", "--seeds", str(tmp_path / "seeds.json")]
+    (tmp_path / "seeds.json").write_text("[]")
+    script("first run")
+    assert main(args) == 0
+    first = load_queries(out / "queries.jsonl")
+    assert {(catalog.get(q.relevant_api_ids[0]).category, catalog.get(q.relevant_api_ids[0]).tool)
+            for q in first} == set(tools)
+    assert all(q.query.startswith("first run") for q in first)
+    script("second run")  # a changed script is never asked: every prompt is answered from the cache
+    assert main(args) == 0
+    assert [q.query for q in load_queries(out / "queries.jsonl")] == [q.query for q in first]

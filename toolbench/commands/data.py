@@ -143,21 +143,37 @@ def instructions(
     out: Path = typer.Option(..., "--out", help="Output directory (queries.jsonl, queries_toolbench.json)."),
     catalog_path: list[Path] = typer.Option(None, "--catalog", help="Catalog (default: the built-in world)."),
     mode: str = typer.Option("single", help="single (G1), category (G2) or cross (G3)."),
-    prompts: int = typer.Option(10, help="Generation prompts (API samples)."),
+    prompts: int = typer.Option(10, help="Generation prompts (API samples); with --every-tool, 0 = one per tool."),
     per_prompt: int = typer.Option(5, help="Instructions asked per prompt."),
+    every_tool: bool = typer.Option(False, "--every-tool", help="single mode: visit every tool in turn "
+                                    "(retriever pseudo-queries for the whole catalog)."),
     seeds_file: Path | None = typer.Option(None, "--seeds", help="JSON list of seed examples {query, related_apis}."),
     seed: int = typer.Option(0, help="Seed of the API sampling."),
+    cache: str | None = typer.Option(None, "--cache", help="LLM-call cache (default OUT/llm_cache.sqlite, so a "
+                                     "rerun after an interruption replays finished prompts; '' turns it off)."),
 ) -> None:
     """ToolLLM-style instruction generation with validation (no hallucinated APIs, no duplicates)."""
     from data.instructions import InstructionConfig, generate_instructions, write_queries
     from toolbench.config import save_config
     from toolbench.models.base import load_chat_model
+    from toolbench.models.cache import cache_path_from
     from toolbench.store import atomic_write_json, read_json
 
-    config = InstructionConfig(mode=mode, prompts=prompts, per_prompt=per_prompt, seed=seed)
     catalog = _catalog(catalog_path)
+    if every_tool and prompts == 0:
+        prompts = len(catalog.tools())
+    config = InstructionConfig(mode=mode, prompts=prompts, per_prompt=per_prompt, seed=seed, every_tool=every_tool)
     seeds = read_json(seeds_file) if seeds_file else None
-    result = generate_instructions(load_chat_model(model), catalog, config, seeds=seeds)
+    out.mkdir(parents=True, exist_ok=True)
+    if cache is None:
+        cache = cache_path_from(None) or str(out / "llm_cache.sqlite")
+    llm = load_chat_model(model, cache=cache)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("prompts", total=config.prompts)
+        result = generate_instructions(llm, catalog, config, seeds=seeds,
+                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     write_queries(out, result.queries, catalog)
     atomic_write_json(out / "generation_stats.json", result.summary())
     save_config(out, {**config.to_dict(), "model": model})
