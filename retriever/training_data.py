@@ -64,22 +64,27 @@ def query_pairs(queries: Iterable[Query], catalog: Catalog) -> tuple[list[Pair],
 
 
 def read_pseudo_queries(path: str | Path, catalog: Catalog) -> list[Pair]:
-    """Pseudo-query pairs from JSONL records ``{"query": ..., "api_id": ...}`` (no schema_version needed).
+    """Pseudo-query pairs from JSONL records ``{"query": ..., "api_id": ...}`` or, as
+    ``toolbench data instructions`` writes them, ``{"query": ..., "relevant_api_ids": [...]}``
+    (no schema_version needed).
 
     This is the seam for LLM-generated queries: whatever writes such a file (see
-    ``docs/retrieval.md``) feeds training exactly like labelled queries.
+    ``docs/retrieval.md``) feeds training exactly like labelled queries, and is never
+    split into train/held-out parts.
     """
     pairs = []
     for number, record in enumerate(iter_jsonl(path, versioned=False), start=1):
-        query, api_id = record.get("query"), record.get("api_id")
+        query = record.get("query")
+        api_ids = record.get("relevant_api_ids", [record.get("api_id")])
         if not isinstance(query, str) or not query.strip():
             raise InputError("missing or empty text", path=str(path), record=number, field="query")
-        if not isinstance(api_id, str):
+        if not isinstance(api_ids, list) or not api_ids or not all(isinstance(a, str) for a in api_ids):
             raise InputError("missing API id", path=str(path), record=number, field="api_id")
-        if api_id not in catalog:
-            logger.warning("%s: record %d: API %r is not in the catalog (skipped)", path, number, api_id)
-            continue
-        pairs.append(Pair(query, api_id, frozenset([api_id])))
+        known = [a for a in api_ids if a in catalog]
+        for api_id in api_ids:
+            if api_id not in known:
+                logger.warning("%s: record %d: API %r is not in the catalog (skipped)", path, number, api_id)
+        pairs.extend(Pair(query, api_id, frozenset(known)) for api_id in known)
     return pairs
 
 

@@ -71,6 +71,20 @@ def test_pseudo_queries_seam(tmp_path: Path) -> None:
         read_pseudo_queries(path, CATALOG)
 
 
+def test_pseudo_queries_from_generated_instructions(tmp_path: Path) -> None:
+    """``toolbench data instructions`` writes Query records: every relevant API is a pair, and
+    the query's other relevant APIs are never its negatives."""
+    relevant = [a.id for a in CATALOG][:2]
+    path = tmp_path / "queries.jsonl"
+    path.write_text(json.dumps({"schema_version": 1, "query_id": "gen-G1-0", "query": "two things",
+                                "relevant_api_ids": [*relevant, "No::Such::api"]}) + "\n")
+    pairs = read_pseudo_queries(path, CATALOG)
+    assert [p.api_id for p in pairs] == relevant and all(p.relevant == frozenset(relevant) for p in pairs)
+    path.write_text(json.dumps({"query": "q", "relevant_api_ids": []}) + "\n")
+    with pytest.raises(InputError, match="field api_id"):
+        read_pseudo_queries(path, CATALOG)
+
+
 @pytest.mark.slow
 def test_tiny_training_run_saves_and_resumes(tmp_path: Path) -> None:
     from retriever import build_index

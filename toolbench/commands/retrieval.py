@@ -147,7 +147,9 @@ def train_command(
     seed: int = typer.Option(0, "--seed"),
     split: str = typer.Option("train", "--split", help="Train on: all, train (default) or held-out."),
     held_out: float = typer.Option(0.3, "--held-out", help="Held-out fraction of the query-id split."),
-    pseudo: list[str] = typer.Option([], "--pseudo-queries", help="JSONL {query, api_id} (e.g. LLM-written)."),
+    pseudo: list[str] = typer.Option(
+        [], "--pseudo-queries", help="JSONL {query, api_id} or {query, relevant_api_ids} (e.g. from "
+        "`toolbench data instructions --every-tool`); added to training, never split."),
 ) -> None:
     """Fine-tune the retriever encoder (MultipleNegativesRankingLoss + hard negatives)."""
     from retriever.training import TrainConfig, train_retriever
