@@ -121,9 +121,11 @@ def trained_model(args: argparse.Namespace, catalog: Any, train: list[Any]) -> P
     if args.skip_train:
         return None
     from retriever.training import TrainConfig, train_retriever
+    from retriever.training_data import read_pseudo_queries
 
+    extra = [pair for path in args.pseudo_queries for pair in read_pseudo_queries(path, catalog)]
     started = time.perf_counter()
-    model = train_retriever(train, catalog, args.work / "trained", TrainConfig())
+    model = train_retriever(train, catalog, args.work / "trained", TrainConfig(), extra_pairs=extra)
     print(f"trained in {time.perf_counter() - started:.0f} s")
     return model
 
@@ -184,6 +186,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "bench-retrieval")
     parser.add_argument("--trained", help="a trained retriever dir (skip training)")
     parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--pseudo-queries", action="append", default=[], type=Path,
+                        help="also train on these pseudo-queries (e.g. toolbench data instructions --every-tool)")
     parser.add_argument("--trained-dense-weight", type=float, default=0.5,
                         help="dense weight of the trained hybrid (0.5 chosen on a validation part of the train split)")
     parser.add_argument("--scale", type=int, default=100_000)
