@@ -99,6 +99,7 @@ def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
     locate = at_result if args.position == "result" else gold_position
     gains: dict[str, list[float]] = {"gold": [], "wrong_result": [], "other_position": [], "unrelated_call": []}
     versus_none: dict[str, list[float]] = {k: [] for k in gains}
+    gold_no_call_loss: list[float] = []
     started = time.perf_counter()
     for index, (doc, golds) in enumerate(docs):
         rng = random.Random(index)
@@ -126,6 +127,8 @@ def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
             l_plus, l_none, l_bare = losses[3 * n : 3 * n + 3]
             gains[kind].append(min(l_none, l_bare) - l_plus)
             versus_none[kind].append(l_none - l_plus)
+            if kind == "gold":
+                gold_no_call_loss.append(l_none)
         if (index + 1) % 10 == 0:
             print(f"  {index + 1}/{len(docs)} documents, {time.perf_counter() - started:.0f} s", flush=True)
     controls = [g for k, v in gains.items() if k != "gold" for g in v]
@@ -136,6 +139,7 @@ def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
         "median_gain": {k: round(statistics.median(v), 4) for k, v in gains.items()},
         "auc_gold_vs_all_controls": round(auc(gains["gold"], controls), 4),
         "auc_gold_vs": {k: round(auc(gains["gold"], v), 4) for k, v in gains.items() if k != "gold"},
+        "headroom": headroom(gains["gold"], gold_no_call_loss, controls),
         "diagnostic_L_nocall_minus_L_plus": {
             "median": {k: round(statistics.median(v), 4) for k, v in versus_none.items()},
             "auc_gold_vs_all_controls": round(auc(versus_none["gold"],
@@ -144,6 +148,23 @@ def filter_study(lm: CausalLM, args: argparse.Namespace) -> dict:
                           for k, v in versus_none.items()},
         },
     }
+
+
+def headroom(gold_gains: list[float], gold_no_call_loss: list[float], controls: list[float]) -> dict:
+    """How much a gold call *could* gain: a call cannot lower L below 0, so where the model
+    already predicts the following tokens without it (small no-call loss) its gain is ~0.
+    Reports the share of gold calls under each no-call loss and the AUC on the others.
+
+    >>> headroom([0.0, 2.0], [0.1, 3.0], [0.5])["auc_gold_vs_all_controls"]["no_call_loss>=1.0"]
+    1.0
+    """
+    out: dict = {"share_no_call_loss_below": {}, "auc_gold_vs_all_controls": {}}
+    for limit in TAUS:
+        out["share_no_call_loss_below"][str(limit)] = round(
+            sum(loss < limit for loss in gold_no_call_loss) / max(len(gold_no_call_loss), 1), 4)
+        kept = [g for g, loss in zip(gold_gains, gold_no_call_loss, strict=True) if loss >= limit]
+        out["auc_gold_vs_all_controls"][f"no_call_loss>={limit}"] = round(auc(kept, controls), 4)
+    return out
 
 
 def e2e_study(lm: CausalLM, args: argparse.Namespace) -> dict:
