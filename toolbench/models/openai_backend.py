@@ -229,6 +229,21 @@ class OpenAIChatModel(ChatModel):
         last = request["messages"][-1]
         return last["content"] if text_format and last["role"] == "assistant" else ""
 
+    def _retry_delay(self, attempt: int) -> float:
+        """Seconds to wait before ``attempt`` (0-based; 0 for the first), counting retries."""
+        if not attempt:
+            return 0.0
+        self.counters["retries"] += 1
+        return backoff_delay(attempt - 1, self.backoff)
+
+    def _failed(self, exc: Exception, attempt: int) -> Exception:
+        """Classify a failed attempt: raise what is not worth retrying, return what is."""
+        last = self._classify(exc)
+        if not isinstance(last, _Retryable):
+            raise last from exc
+        logger.warning("%s: attempt %d failed: %s", self.name, attempt + 1, last)
+        return last
+
     # -- generate --------------------------------------------------------------------------
     def generate(
         self, messages: list[Message], tools: list[dict[str, Any]] | None = None, **opts: Any
@@ -236,20 +251,15 @@ class OpenAIChatModel(ChatModel):
         request, text_format = self.build_request(messages, tools, opts)
         last: Exception = BackendError("no attempt made")
         for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.counters["retries"] += 1
-                time.sleep(backoff_delay(attempt - 1, self.backoff))
+            time.sleep(self._retry_delay(attempt))
             start = time.perf_counter()
             self.counters["requests"] += 1
             try:
                 response = self.client().chat.completions.create(**request)
                 return self.parse_response(response, text_format, self._prefill(request, text_format),
                                            time.perf_counter() - start)
-            except Exception as exc:  # noqa: BLE001 - classified right below
-                last = self._classify(exc)
-                if not isinstance(last, _Retryable):
-                    raise last from exc
-                logger.warning("%s: attempt %d failed: %s", self.name, attempt + 1, last)
+            except Exception as exc:  # noqa: BLE001 - classified by _failed
+                last = self._failed(exc, attempt)
         raise self._give_up(last, self.max_retries + 1)
 
     async def agenerate(
@@ -258,20 +268,15 @@ class OpenAIChatModel(ChatModel):
         request, text_format = self.build_request(messages, tools, opts)
         last: Exception = BackendError("no attempt made")
         for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.counters["retries"] += 1
-                await asyncio.sleep(backoff_delay(attempt - 1, self.backoff))
+            await asyncio.sleep(self._retry_delay(attempt))
             start = time.perf_counter()
             self.counters["requests"] += 1
             try:
                 response = await self.aclient().chat.completions.create(**request)
                 return self.parse_response(response, text_format, self._prefill(request, text_format),
                                            time.perf_counter() - start)
-            except Exception as exc:  # noqa: BLE001 - classified right below
-                last = self._classify(exc)
-                if not isinstance(last, _Retryable):
-                    raise last from exc
-                logger.warning("%s: attempt %d failed: %s", self.name, attempt + 1, last)
+            except Exception as exc:  # noqa: BLE001 - classified by _failed
+                last = self._failed(exc, attempt)
         raise self._give_up(last, self.max_retries + 1)
 
     # -- bookkeeping -----------------------------------------------------------------------
