@@ -153,6 +153,8 @@ def instructions(
                                      "rerun after an interruption replays finished prompts; '' turns it off)."),
 ) -> None:
     """ToolLLM-style instruction generation with validation (no hallucinated APIs, no duplicates)."""
+    from rich.progress import Progress
+
     from data.instructions import InstructionConfig, generate_instructions, write_queries
     from toolbench.config import save_config
     from toolbench.models.base import load_chat_model
@@ -168,8 +170,6 @@ def instructions(
     if cache is None:
         cache = cache_path_from(None) or str(out / "llm_cache.sqlite")
     llm = load_chat_model(model, cache=cache)
-    from rich.progress import Progress
-
     with Progress(transient=True) as bar:
         task = bar.add_task("prompts", total=config.prompts)
         result = generate_instructions(llm, catalog, config, seeds=seeds,
