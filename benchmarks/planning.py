@@ -81,13 +81,13 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
     model = load_chat_model("hf:smollm2", max_new_tokens=max_new_tokens)
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        tmp = out_dir or Path(scratch)
-        tmp.mkdir(parents=True, exist_ok=True)
-        executor = build_executor("virtual", catalog, cache=str(tmp / "responses.sqlite"))
+        work = out_dir or Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        executor = build_executor("virtual", catalog, cache=str(work / "responses.sqlite"))
         for method in ("cot", "dfsdt"):
             config = PlannerConfig(method=method, max_llm_calls=budget, max_actions=max_actions,
                                    prompt="stabletoolbench")
-            out = tmp / method
+            out = work / method
             done_before = len(list((out / "results").glob("*.json"))) if (out / "results").exists() else 0
             start = time.perf_counter()
             run_queries(queries, catalog, model, executor, config, out, concurrency=1)

@@ -28,7 +28,6 @@ SMOLLM2_INSTALL_HINT = (
 )
 
 
-
 def warmup_argument(ratio: float, transformers_major: int | None = None) -> dict[str, float]:
     """The ``TrainingArguments`` keyword for a linear warmup over ``ratio`` of the steps.
 
