@@ -87,7 +87,12 @@ def test_lora_adapter_loads(tmp_path):
     base, _ = load_causal_lm("smollm2")
     get_peft_model(base, LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"])).save_pretrained(
         tmp_path / "adapter")
-    with_adapter = load_chat_model("hf:smollm2", adapter=str(tmp_path / "adapter"), max_new_tokens=4)
-    assert type(with_adapter.model).__name__.startswith("PeftModel")
-    assert with_adapter.describe()["adapter"].endswith("adapter")
-    assert with_adapter.generate([Message("user", "Hi")]).usage.completion_tokens > 0
+    merged = load_chat_model("hf:smollm2", adapter=str(tmp_path / "adapter"), max_new_tokens=4)
+    assert type(merged.model).__name__ == "LlamaForCausalLM"  # merged into the weights for inference
+    assert merged.describe()["adapter"].endswith("adapter")
+    unmerged = load_chat_model("hf:smollm2", adapter=str(tmp_path / "adapter"), max_new_tokens=4,
+                               merge_adapter=False)
+    assert type(unmerged.model).__name__.startswith("PeftModel")
+    messages = [Message("user", "Hi")]
+    assert merged.generate(messages).usage.completion_tokens > 0
+    assert merged.generate(messages).content == unmerged.generate(messages).content

@@ -14,7 +14,8 @@ decide, token by token with the KV cache:
 
 The result is the ``json`` text format, ``{"name": ..., "arguments": {...}}``, so it is
 parsed and recorded like any other reply. Greedy when ``temperature`` is 0, else sampled
-with a seeded ``torch.Generator``.
+with a seeded ``torch.Generator``. Decoding runs on a
+:class:`toolbench.models.batching.Session`, so concurrent calls share forward passes.
 """
 
 from __future__ import annotations
@@ -57,56 +58,38 @@ def json_string_literal(text: str) -> str:
 
 
 class GuidedDecoder:
-    """Token-level decoding over a causal LM with forced text, choices and bounded free text."""
+    """Token-level decoding over a batch-engine session with forced text, choices and bounded free text.
 
-    def __init__(self, model: Any, tokenizer: Any, *, temperature: float = 0.0, top_p: float = 1.0,
+    ``session`` (:class:`toolbench.models.batching.Session`) has already encoded the
+    prompt; every forced or picked token is fed to it, so the call is decoded in the
+    same batched forward passes as every other open request.
+    """
+
+    def __init__(self, session: Any, tokenizer: Any, *, temperature: float = 0.0, top_p: float = 1.0,
                  seed: int = 0, max_string: int = 96) -> None:
-        import torch
+        from toolbench.models.decoding import seeded_generator
 
-        self.model, self.tokenizer = model, tokenizer
+        self.session, self.tokenizer = session, tokenizer
         self.temperature, self.top_p, self.max_string = temperature, top_p, max_string
-        self.generator = torch.Generator(device="cpu").manual_seed(int(seed))
-        self.past: Any = None
-        self.logits: Any = None
-        self.ids: list[int] = []
+        self.generator = seeded_generator(seed)
+        self.logits: Any = session.logits
         self.new_tokens = 0
 
+    @property
+    def ids(self) -> list[int]:
+        return self.session.ids
+
     # -- low level -------------------------------------------------------------------------
-    def start(self, ids: list[int], past: Any, reused: int) -> None:
-        """Encode the prompt ``ids``; ``past`` already holds the first ``reused`` of them."""
-        self.past, self.ids = past, list(ids[:reused])
-        self._feed(ids[reused:], count=False)
-
-    def _feed(self, token_ids: list[int], count: bool = True) -> None:
-        import torch
-
+    def _feed(self, token_ids: list[int]) -> None:
         if not token_ids:
             return
-        with torch.no_grad():
-            out = self.model(
-                input_ids=torch.tensor([token_ids], device=self.model.device),  # [1, n]
-                past_key_values=self.past, use_cache=True,
-            )
-        self.past, self.logits = out.past_key_values, out.logits[0, -1].float()  # [vocab]
-        self.ids.extend(token_ids)
-        self.new_tokens += len(token_ids) if count else 0
+        self.logits = self.session.feed(token_ids)
+        self.new_tokens += len(token_ids)
 
     def _pick(self, allowed: list[int] | None = None) -> int:
-        import torch
+        from toolbench.models.decoding import pick_token
 
-        logits = self.logits
-        if allowed is not None:
-            mask = torch.full_like(logits, float("-inf"))
-            mask[allowed] = 0.0
-            logits = logits + mask
-        if self.temperature <= 0:
-            return int(torch.argmax(logits))
-        probs = torch.softmax(logits / self.temperature, dim=-1)
-        if self.top_p < 1.0:
-            sorted_probs, order = torch.sort(probs, descending=True)
-            keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < self.top_p
-            probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
-        return int(torch.multinomial(probs / probs.sum(), 1, generator=self.generator))
+        return pick_token(self.logits, self.temperature, self.top_p, self.generator, allowed)
 
     def _encode(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False))

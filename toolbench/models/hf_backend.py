@@ -10,29 +10,32 @@ the chat template's own ``tools=`` support when it has it, else :data:`DEFAULT_T
 ``tool_choice`` (``required`` or a named function pre-fills the start of the call),
 ``guided`` (default on: tool calls in the ``json`` format are schema-guided, see
 :mod:`toolbench.models.guided`; ``optional_args`` all/choose/none) and
-``threads`` (torch CPU threads during generation; default ``$TOOLBENCH_HF_THREADS`` or
-torch's own default, all cores: on an idle 2-core machine 2 threads answer a tool call in
-0.46 s against 0.76 s with 1; on a shared, oversubscribed CPU set 1, because OpenMP threads
-spin-waiting for each other made 2 threads up to 15x slower there).
+``threads`` (torch CPU threads; default ``$TOOLBENCH_HF_THREADS`` or torch's own default,
+all cores: on an idle 2-core machine 2 threads answer a tool call in 0.46 s against 0.76 s
+with 1; on a shared, oversubscribed CPU set 1, because OpenMP threads spin-waiting for
+each other made 2 threads up to 15x slower there), ``max_batch`` (sequences decoded
+together, default 8) and ``reuse_prefix`` (default on).
 
-Generation keeps the KV cache of the previous prompt + reply and reuses its longest
-common token prefix with the next prompt, so the system prompt and tool list of a
-search (and each parent's history in DFSDT) are encoded once, not at every step.
+Every call runs on one :class:`~toolbench.models.batching.BatchEngine`: concurrent
+``generate`` calls (the planner's worker threads, the judges) share batched forward
+passes, and each prompt starts from the longest stored token prefix of an earlier
+sequence, so the system prompt and tool list of a search (and each parent's history in
+DFSDT) are encoded once, not at every step. A LoRA ``adapter`` is merged into the weights
+for inference (no extra cost per token).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from toolbench.errors import ConfigError
 from toolbench.hf_models import EMBEDDED_MODEL, load_causal_lm
 from toolbench.models.base import ChatModel, backends
+from toolbench.models.kv_slots import common_prefix_length  # noqa: F401 - re-exported
 from toolbench.models.text_chat import to_text_messages
 from toolbench.models.tool_call_text import TEXT_FORMATS, call_prefill, parse_tool_calls
 from toolbench.types import AssistantMessage, Message, Usage
@@ -43,19 +46,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_TEXT_FORMAT = "json"
 STOP_STRINGS = {"hermes": ["</tool_call>"], "react": ["\nObservation:"], "llama3": [], "json": []}
 GENERATE_OPTS = ("max_new_tokens", "temperature", "top_p", "seed", "tool_choice", "stop")
-
-
-def common_prefix_length(a: list[int], b: list[int]) -> int:
-    """Length of the longest common prefix of two token lists.
-
-    >>> common_prefix_length([1, 2, 3, 4], [1, 2, 5]), common_prefix_length([], [1])
-    (2, 0)
-    """
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
 
 
 def cut_at_stop(text: str, stops: list[str]) -> tuple[str, bool]:
@@ -101,20 +91,6 @@ def hf_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
-class _StopOnText:
-    """A stopping criterion: the decoded new tokens contain a stop string."""
-
-    def __init__(self, tokenizer: Any, start: int, stops: list[str]) -> None:
-        self.tokenizer, self.start, self.stops = tokenizer, start, stops
-
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-        import torch
-
-        tail = self.tokenizer.decode(input_ids[0, self.start :][-12:], skip_special_tokens=True)
-        done = any(s in tail for s in self.stops)
-        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
-
-
 @backends.register("hf")
 class HFChatModel(ChatModel):
     """A local transformers chat model with text tool calling (see the module docstring)."""
@@ -136,11 +112,14 @@ class HFChatModel(ChatModel):
         reuse_prefix: bool = True,
         guided: bool = True,
         optional_args: str = "all",
+        max_batch: int = 8,
+        merge_adapter: bool = True,
     ) -> None:
         if tool_format not in ("auto", "native", *TEXT_FORMATS):
             raise ConfigError(f"hf backend: tool_format must be auto, native or one of {', '.join(TEXT_FORMATS)}")
-        if max_new_tokens < 1 or temperature < 0 or not 0 < top_p <= 1:
-            raise ConfigError("hf backend: need max_new_tokens >= 1, temperature >= 0, 0 < top_p <= 1")
+        if max_new_tokens < 1 or temperature < 0 or not 0 < top_p <= 1 or int(max_batch) < 1:
+            raise ConfigError("hf backend: need max_new_tokens >= 1, temperature >= 0, 0 < top_p <= 1, "
+                              "max_batch >= 1")
         self.name = name or EMBEDDED_MODEL
         if optional_args not in ("all", "choose", "none"):
             raise ConfigError("hf backend: optional_args must be all, choose or none")
@@ -148,15 +127,18 @@ class HFChatModel(ChatModel):
         self.optional_args = optional_args
         chosen = threads or os.environ.get("TOOLBENCH_HF_THREADS")
         self.threads = int(chosen) if chosen else None
+        self.max_batch = int(max_batch)
         self.model, self.tokenizer = load_causal_lm(self.name, device=device, dtype=dtype, adapter=adapter)
+        if adapter is not None and merge_adapter:
+            self.model = self.model.merge_and_unload()
         self.device = str(self.model.device)
         self.native = template_supports_tools(self.tokenizer)
         self.tool_format = tool_format
         self.defaults = {"max_new_tokens": int(max_new_tokens), "temperature": float(temperature),
                          "top_p": float(top_p), "seed": int(seed), "tool_choice": tool_choice, "stop": None}
-        self._lock = threading.Lock()
-        self._cached_ids: list[int] = []
-        self._cache: Any = None
+        self._engine_lock = threading.Lock()
+        self._engine: Any = None
+        self._end_ids: set[int] | None = None
         self.counters = {"calls": 0, "prompt_tokens": 0, "reused_tokens": 0, "completion_tokens": 0}
 
     # -- prompt ----------------------------------------------------------------------------
@@ -190,81 +172,44 @@ class HFChatModel(ChatModel):
         return bool(self.guided and tools and tool_choice != "none" and self.text_format(tools) == "json")
 
     # -- generation ------------------------------------------------------------------------
-    def _past(self, ids: list[int]) -> tuple[Any, int]:
-        """The cached KV state cut to the common prefix with ``ids`` (or ``None``)."""
-        if not self.reuse_prefix or self._cache is None:
-            return None, 0
-        cached = self._cache.get_seq_length()
-        keep = min(common_prefix_length(ids, self._cached_ids), cached, len(ids) - 1)
-        if keep < 8:
-            return None, 0
-        if cached > keep:
-            self._cache.crop(keep - cached)
-        return self._cache, keep
+    @property
+    def engine(self) -> Any:
+        """The batch engine all calls of this model share (started on first use)."""
+        with self._engine_lock:
+            if self._engine is None:
+                from toolbench.models.batching import BatchEngine
+                from toolbench.models.decoding import end_token_ids
 
-    def _run(self, ids: list[int], params: dict[str, Any], stops: list[str]) -> list[int]:
-        """Generate after ``ids``; returns the new token ids (KV state kept for next time)."""
-        import torch
-        from transformers import StoppingCriteriaList
+                if self.threads is not None:
+                    import torch
 
-        input_ids = torch.tensor([ids], device=self.model.device)  # [1, prompt_len]
-        past, reused = self._past(ids)
-        self._cache, self._cached_ids = None, []  # not reused if generation fails half-way
-        sample = params["temperature"] > 0
-        kwargs: dict[str, Any] = {"do_sample": sample, "max_new_tokens": params["max_new_tokens"]}
-        if sample:
-            kwargs.update(temperature=params["temperature"], top_p=params["top_p"])
-            torch.manual_seed(params["seed"])
-        else:
-            kwargs.update(temperature=None, top_p=None, top_k=None)
-        if stops:
-            kwargs["stopping_criteria"] = StoppingCriteriaList([_StopOnText(self.tokenizer, len(ids), stops)])
-        with self._torch_threads():
-            out = self._generate(input_ids, past, kwargs)
-        sequence = out.sequences[0].tolist()  # [prompt_len + new]
-        self._cached_ids, self._cache = sequence, out.past_key_values
-        self.counters["reused_tokens"] += reused
-        return sequence[len(ids) :]
+                    torch.set_num_threads(self.threads)
+                self._engine = BatchEngine(self.model, max_batch=self.max_batch,
+                                           prefix_tokens=32_768 if self.reuse_prefix else 0)
+                self._end_ids = end_token_ids(self.model, self.tokenizer)
+            return self._engine
 
-    @contextlib.contextmanager
-    def _torch_threads(self) -> Iterator[None]:
-        import torch
+    def _decode(self, ids: list[int], params: dict[str, Any], stops: list[str],
+                tools: list[dict[str, Any]] | None, guided: bool) -> list[int]:
+        """New token ids after ``ids``: a schema-guided call or free text."""
+        engine = self.engine
+        with engine.open(ids) as session:
+            self.counters["reused_tokens"] += session.reused
+            if guided:
+                from toolbench.models.guided import GuidedDecoder
 
-        if self.threads is None:
-            yield
-            return
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
+                choice = params["tool_choice"]
+                forced = choice["function"]["name"] if isinstance(choice, dict) else None
+                decoder = GuidedDecoder(session, self.tokenizer, temperature=params["temperature"],
+                                        top_p=params["top_p"], seed=params["seed"],
+                                        max_string=params["max_new_tokens"])
+                decoder.call([t.get("function", t) for t in tools or []], forced, self.optional_args)
+                return session.ids[len(ids) :]
+            from toolbench.models.decoding import decode_text
 
-    def _guided(self, ids: list[int], params: dict[str, Any], tools: list[dict[str, Any]]) -> list[int]:
-        """Schema-guided call after ``ids`` (which end with the call prefill)."""
-        from toolbench.models.guided import GuidedDecoder
-
-        choice = params["tool_choice"]
-        forced = choice["function"]["name"] if isinstance(choice, dict) else None
-        decoder = GuidedDecoder(self.model, self.tokenizer, temperature=params["temperature"],
-                                top_p=params["top_p"], seed=params["seed"], max_string=params["max_new_tokens"])
-        past, reused = self._past(ids)
-        self._cache, self._cached_ids = None, []
-        with self._torch_threads():
-            decoder.start(ids, past, reused)
-            decoder.call([t.get("function", t) for t in tools], forced, self.optional_args)
-        self._cached_ids, self._cache = decoder.ids, decoder.past
-        self.counters["reused_tokens"] += reused
-        return decoder.ids[len(ids) :]
-
-    def _generate(self, input_ids: Any, past: Any, kwargs: dict[str, Any]) -> Any:
-        import torch
-
-        with torch.no_grad():
-            return self.model.generate(
-                input_ids, attention_mask=torch.ones_like(input_ids), past_key_values=past,
-                return_dict_in_generate=True, pad_token_id=self.tokenizer.pad_token_id, **kwargs,
-            )
+            return decode_text(session, self.tokenizer, max_new_tokens=params["max_new_tokens"],
+                               temperature=params["temperature"], top_p=params["top_p"], seed=params["seed"],
+                               stops=stops, end_ids=self._end_ids)
 
     def generate(
         self, messages: list[Message], tools: list[dict[str, Any]] | None = None, **opts: Any
@@ -280,8 +225,7 @@ class HFChatModel(ChatModel):
         ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
         fmt = self.text_format(tools) or "hermes"
         stops = list(params["stop"] or []) + (STOP_STRINGS[fmt] if tools else [])
-        with self._lock:
-            new = self._guided(ids, params, tools or []) if guided else self._run(ids, params, stops)
+        new = self._decode(ids, params, stops, tools, guided)
         text, _ = cut_at_stop(self.tokenizer.decode(new, skip_special_tokens=True), stops)
         return self._reply(prefill + text, tools, len(ids), len(new), time.perf_counter() - start)
 
@@ -308,7 +252,12 @@ class HFChatModel(ChatModel):
         }
 
     def stats(self) -> dict[str, Any]:
-        return dict(self.counters)
+        engine = self._engine
+        return {**self.counters, **({"engine": dict(engine.stats)} if engine is not None else {})}
 
     def close(self) -> None:
-        self._cache, self._cached_ids = None, []
+        """Stop the batch engine and drop stored prefixes (a later call starts a new one)."""
+        with self._engine_lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.shutdown()
