@@ -9,7 +9,7 @@ import re
 import pytest
 
 from evaluator.report import RunResult, build_report, write_report
-from toolbench.cli import main
+from toolbench.app.cli import main
 from toolbench.runs import RunDir
 from toolbench.types import FinishReason, Query, Trajectory, Usage, Verdict
 

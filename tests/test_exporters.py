@@ -70,7 +70,7 @@ def test_unknown_export_format(tmp_path: Path) -> None:
 
 
 def test_openai_export_of_example_catalog(tmp_path: Path) -> None:
-    from toolbench.commands.catalog import example_catalog_path
+    from toolbench.app.commands.catalog import example_catalog_path
 
     catalog = load_catalog(example_catalog_path())
     assert len(catalog) == 10 and len(catalog.tools()) == 3

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 from toolbench.formats import read_trajectories
 from toolbench.runs import read_run
 from toolbench.types import FinishReason

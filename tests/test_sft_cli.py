@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 
 
 def test_templates_gold_sft_pipeline(tmp_path):

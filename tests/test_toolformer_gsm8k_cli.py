@@ -10,7 +10,7 @@ import pytest
 from data.toolformer.corpus import done_ids, read_documents
 from data.toolformer.finetune import corpus_examples, lm_example
 from data.toolformer.gsm8k import gold_position, gsm8k_document, strip_marks
-from toolbench.cli import main
+from toolbench.app.cli import main
 from toolbench.errors import InputError
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from toolbench.run_config import RunConfig
+from toolbench.app.run_config import RunConfig
 from toolbench.types import Query, Report, Trajectory, Verdict
 
 SOLVED, UNSOLVED, UNJUDGED = "Solved", "Unsolved", "Unjudged"

@@ -27,7 +27,7 @@ from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError
 from toolbench.jsonutil import canonical_json
 from toolbench.names import stable_hash
-from toolbench.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
+from toolbench.app.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
 from toolbench.types import Query, Report, Trajectory
 
 logger = logging.getLogger(__name__)

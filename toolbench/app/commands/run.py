@@ -15,7 +15,7 @@ DEMO_CONFIG = "demo.toml"
 
 def _progress_factory(bar: Any) -> Any:
     """Make one progress task per planning stage on a shared rich progress display."""
-    from toolbench.commands.plan import stage_progress
+    from toolbench.app.commands.plan import stage_progress
 
     return lambda label, total: stage_progress(bar, label, total)
 
@@ -26,8 +26,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def execute(config: Any) -> Any:
     """Run ``config`` with a live progress display; SIGTERM stops as cleanly as Ctrl-C."""
-    from toolbench.commands.plan import progress_bar
-    from toolbench.pipeline import run_pipeline
+    from toolbench.app.commands.plan import progress_bar
+    from toolbench.app.pipeline import run_pipeline
 
     bar = progress_bar()
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -76,7 +76,7 @@ def run_command(
     Re-running the same command resumes; changing only [judges] re-judges without
     re-planning. See `toolbench demo` for a ready example and the README for the format.
     """
-    from toolbench.run_config import load_run_config
+    from toolbench.app.run_config import load_run_config
 
     start = time.monotonic()
     result = execute(load_run_config(config, out=str(out) if out else None))
@@ -92,7 +92,7 @@ def demo_command(
     retrieval with all-MiniLM-L6-v2, DFSDT with SmolLM2-135M vs a CoT reference, judged
     by rules and expected answers. Finishes in about 15 minutes on 2 CPU cores.
     """
-    from toolbench.run_config import run_config_from_dict
+    from toolbench.app.run_config import run_config_from_dict
 
     text = resources.files("toolbench.resources").joinpath(DEMO_CONFIG).read_text(encoding="utf-8")
     if show_config:

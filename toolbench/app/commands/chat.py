@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from toolbench.commands.tools import CATALOG_HELP, EXECUTOR_HELP, parse_options, resolve_catalog
+from toolbench.app.commands.tools import CATALOG_HELP, EXECUTOR_HELP, parse_options, resolve_catalog
 from toolbench.errors import InputError
 from toolbench.types import AssistantMessage, Message, Observation, ToolCall
 
