@@ -70,11 +70,11 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
     With ``out_dir`` the runs (and the virtual API cache) are kept there, so an interrupted
     benchmark resumes where it stopped; seconds per query then count only this invocation.
     """
+    from toolbench.catalog.queries import load_queries
     from toolbench.executors import build_executor
     from toolbench.loaders import load_catalog
     from toolbench.models.base import load_chat_model
-    from toolbench.queries import load_queries
-    from toolbench.runs import read_run
+    from toolbench.store.runs import read_run
 
     catalog = load_catalog(shared / "stabletoolbench" / "catalog.json")
     queries = load_queries(shared / "stabletoolbench" / "queries" / "G1_instruction.json", catalog)[:n_queries]

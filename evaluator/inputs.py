@@ -10,9 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolbench.catalog.queries import group_from_filename
 from toolbench.errors import InputError
 from toolbench.formats import detect_format, read_trajectories
-from toolbench.queries import group_from_filename
 from toolbench.types import Query, Trajectory
 
 
@@ -66,7 +66,7 @@ def _trajectory_files(path: Path, fmt: str, trajectories: list[Trajectory]) -> d
     if path.is_file():
         return {t.query_id: path for t in trajectories}
     if fmt == "trajectories":
-        from toolbench.runs import RunDir
+        from toolbench.store.runs import RunDir
 
         run = RunDir(path)
         files = {t.query_id: run.result_path(t.query_id) for t in trajectories}

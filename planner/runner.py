@@ -3,7 +3,7 @@
 :func:`run_queries` is the library entry point (``toolbench plan`` and ``toolbench run``
 call it). Queries run on a bounded thread pool (``concurrency``): LLM calls of different
 queries overlap, one query's search stays sequential. Each finished query is written
-atomically to ``results/{qid}.json`` (see :mod:`toolbench.runs`); a resumed run skips
+atomically to ``results/{qid}.json`` (see :mod:`toolbench.store.runs`); a resumed run skips
 finished query ids. Ctrl-C stops new LLM calls, lets running calls return, leaves
 unfinished queries unwritten, merges ``trajectories.jsonl`` and re-raises.
 """
@@ -27,8 +27,8 @@ from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError, ToolbenchError
 from toolbench.executors.base import Executor
 from toolbench.models.base import ChatModel
-from toolbench.runs import CONFIG, RunDir
 from toolbench.store import read_json
+from toolbench.store.runs import CONFIG, RunDir
 from toolbench.types import FinishReason, Query, Trajectory
 
 logger = logging.getLogger(__name__)

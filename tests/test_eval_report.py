@@ -10,7 +10,7 @@ import pytest
 
 from evaluator.report import RunResult, build_report, write_report
 from toolbench.app.cli import main
-from toolbench.runs import RunDir
+from toolbench.store.runs import RunDir
 from toolbench.types import FinishReason, Query, Trajectory, Usage, Verdict
 
 EXAMPLE = "stabletoolbench/data_example"

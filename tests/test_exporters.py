@@ -9,10 +9,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from toolbench.catalog import Catalog
+from toolbench.catalog.exporters import export_catalog, to_openai, to_toolbench
+from toolbench.catalog.names import FUNCTION_NAME_RE
 from toolbench.errors import ConfigError
-from toolbench.exporters import export_catalog, to_openai, to_toolbench
 from toolbench.loaders import load_catalog
-from toolbench.names import FUNCTION_NAME_RE
 from toolbench.types import ApiSpec
 
 

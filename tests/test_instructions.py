@@ -17,9 +17,9 @@ from data.instructions import (
     write_queries,
 )
 from toolbench.builtin_world import builtin_catalog
+from toolbench.catalog.queries import load_queries
 from toolbench.errors import ConfigError
 from toolbench.models.scripted import ScriptedModel
-from toolbench.queries import load_queries
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from toolbench.app.pipeline import run_pipeline, select_queries
+from toolbench.app.run_config import QueriesSection, load_run_config, run_config_from_dict
 from toolbench.builtin_world import builtin_instructions
 from toolbench.errors import InputError
 from toolbench.models.base import ChatModel, backends
-from toolbench.app.pipeline import run_pipeline, select_queries
-from toolbench.app.run_config import QueriesSection, load_run_config, run_config_from_dict
 from toolbench.types import AssistantMessage, Message, ToolCall, Usage
 
 GOLD = builtin_instructions()

@@ -8,7 +8,7 @@ import pytest
 
 from toolbench.app.cli import main
 from toolbench.formats import read_trajectories
-from toolbench.runs import read_run
+from toolbench.store.runs import read_run
 from toolbench.types import FinishReason
 
 
@@ -71,7 +71,7 @@ def test_sigterm_leaves_a_consistent_run_dir(tmp_path):
     import time
 
     from toolbench.models.local_server import LocalOpenAIServer
-    from toolbench.runs import RunDir
+    from toolbench.store.runs import RunDir
 
     pytest.importorskip("openai")
     queries = tmp_path / "queries.jsonl"

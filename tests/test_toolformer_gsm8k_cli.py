@@ -71,7 +71,7 @@ def test_inputs_and_resume(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow  # the tokenizer needs the converted embedded model (one conversion per test session)
 def test_lm_examples_from_the_corpus() -> None:
-    from toolbench.hf_models import load_tokenizer
+    from toolbench.models.hf_models import load_tokenizer
 
     tokenizer = load_tokenizer("smollm2")
     text = "It was [Calculator(2011 - 1994) -> 17] 17 years."

@@ -44,7 +44,7 @@ def objective_pass(pass_verdicts: Sequence[Verdict], exact_verdicts: Sequence[Ve
 
 def trajectory_links(trajectories: Sequence[Trajectory], run_dir: Path, report_dir: Path) -> dict[str, str]:
     """Query id → relative link from ``report_dir`` to the query's result file."""
-    from toolbench.runs import RunDir
+    from toolbench.store.runs import RunDir
 
     run = RunDir(run_dir)
     links = {}

@@ -1,8 +1,9 @@
 """The ``toolbench`` command line (thin: parses options, calls library code, prints).
 
 Each command group lives in :mod:`toolbench.app.commands` and has ``register(app)``;
-:data:`COMMANDS` lists them in help order. User errors (:class:`~toolbench.errors.ToolbenchError`) print one line and exit
-with their code (2 for bad input); ``--debug`` shows the traceback instead.
+:data:`COMMANDS` lists them in help order. User errors
+(:class:`~toolbench.errors.ToolbenchError`) print one line and exit with their code (2 for
+bad input); ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations

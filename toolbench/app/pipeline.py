@@ -5,7 +5,7 @@ Everything lands in one run directory::
     OUT/
       run_config.json            the resolved configuration and library versions
       index/                     the retrieval index (rebuilt only when the catalog changes)
-      plans/main-<hash>/         planner run directories (see toolbench.runs); the hash
+      plans/main-<hash>/         planner run directories (see toolbench.store.runs); the hash
       plans/reference-<hash>/    covers everything that shapes a plan, so changing only
                                  the judges re-judges without re-planning
       report/                    report.json, report.md, report.html, verdicts/
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolbench.app.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
 from toolbench.catalog import Catalog
+from toolbench.catalog.names import stable_hash
 from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError
 from toolbench.jsonutil import canonical_json
-from toolbench.names import stable_hash
-from toolbench.app.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
 from toolbench.types import Query, Report, Trajectory
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def select_queries(section: QueriesSection) -> list[Query]:
 
         queries = builtin_instructions()
     else:
-        from toolbench.queries import load_queries
+        from toolbench.catalog.queries import load_queries
 
         queries = load_queries(section.path)
     if section.groups:
@@ -162,7 +162,7 @@ class Pipeline:
                 )
         finally:
             executor.close()
-        from toolbench.runs import read_run
+        from toolbench.store.runs import read_run
 
         runs = {label: read_run(directory) for label, directory in dirs.items()}
         report = self._judge(queries, runs["main"], runs.get("reference"), dirs)

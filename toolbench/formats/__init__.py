@@ -32,7 +32,7 @@ def _stabletooleval(path: str | Path) -> list[Trajectory]:
 
 
 def _ours(path: str | Path) -> list[Trajectory]:
-    from toolbench.runs import read_run
+    from toolbench.store.runs import read_run
 
     return read_run(path)
 

@@ -172,7 +172,7 @@ def convert_answer_dir(
     output and which random choices each file gets.
     """
     from toolbench.formats.toolbench_answer import split_answer_filename
-    from toolbench.runs import query_sort_key
+    from toolbench.store.runs import query_sort_key
 
     rng = random.Random(seed)
     files = [p for p in Path(answer_dir).iterdir() if p.name.endswith(".json") and method in p.name]

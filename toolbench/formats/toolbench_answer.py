@@ -77,7 +77,7 @@ def read_answer_file(path: str | Path) -> Trajectory:
 
 def read_answer_dir(directory: str | Path, method: str = "") -> list[Trajectory]:
     """Read every answer file under ``directory`` (recursively), optionally one method."""
-    from toolbench.runs import query_sort_key
+    from toolbench.store.runs import query_sort_key
 
     out = []
     for path in sorted(Path(directory).rglob("*.json")):

@@ -104,10 +104,10 @@ def gold(
     """Execute each query's gold call chain with the real tools: solution paths without a teacher."""
     from data.gold_paths import gold_trajectories
     from planner.prompting import build_task
+    from toolbench.catalog.queries import load_queries
     from toolbench.config import save_config
     from toolbench.executors import build_executor
-    from toolbench.queries import load_queries
-    from toolbench.runs import RunDir
+    from toolbench.store.runs import RunDir
 
     catalog = _catalog(catalog_path)
     executor = build_executor(executor_kind, catalog)

@@ -49,7 +49,7 @@ def _queries(path: Path | None, builtin: bool = False) -> list[Any]:
         return builtin_instructions()
     if path is None:
         return []
-    from toolbench.queries import load_queries
+    from toolbench.catalog.queries import load_queries
 
     return load_queries(path)
 

@@ -1,4 +1,4 @@
-"""``toolbench finetune``: LoRA supervised fine-tuning on SFT data (see :mod:`toolbench.lora`).
+"""``toolbench finetune``: LoRA supervised fine-tuning on SFT data (see :mod:`toolbench.training.lora`).
 
 Runs unchanged on several GPUs::
 
@@ -63,8 +63,8 @@ def finetune(
 ) -> None:
     """LoRA fine-tuning of a causal LM on solution paths, with assistant-only loss."""
     from data.sft_tokenize import tokenize_examples
-    from toolbench.hf_models import load_tokenizer
-    from toolbench.lora import LoraTrainConfig, merge_adapter, train_lora
+    from toolbench.models.hf_models import load_tokenizer
+    from toolbench.training.lora import LoraTrainConfig, merge_adapter, train_lora
 
     config = LoraTrainConfig(
         model=model, rank=rank, alpha=alpha, dropout=dropout, target_modules=tuple(t for t in targets.split(",") if t),

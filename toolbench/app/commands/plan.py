@@ -99,9 +99,9 @@ def plan_command(
     """Plan solution paths for QUERIES and write them to a resumable run directory."""
     from planner.config import PlannerConfig
     from planner.runner import run_queries
+    from toolbench.catalog.queries import load_queries
     from toolbench.executors import build_executor
     from toolbench.models.base import load_chat_model
-    from toolbench.queries import load_queries
 
     config = PlannerConfig(method=method, width=width, n_chains=n_chains, max_actions=max_actions,
                            toolbench_depth=toolbench_depth, max_llm_calls=max_llm_calls, prompt=prompt, seed=seed)
@@ -128,7 +128,7 @@ def plan_command(
         runner.close()
     if toolbench_answers:
         from toolbench.formats.toolbench_answer import write_answer_dir
-        from toolbench.runs import read_run
+        from toolbench.store.runs import read_run
 
         write_answer_dir(out / "answers", read_run(out), config.method_label)
     typer.echo(f"{stats.done} planned ({stats.skipped} already done): solved {stats.solved}, gave up {stats.gave_up}, "
@@ -158,7 +158,7 @@ def convert_command(
 
         paths = write_answer_dir(out, trajectories, method or (trajectories[0].method if trajectories else "plan"))
     elif to == "trajectories":
-        from toolbench.runs import write_trajectories
+        from toolbench.store.runs import write_trajectories
 
         paths = [write_trajectories(out / "trajectories.jsonl", trajectories)]
     else:

@@ -88,12 +88,12 @@ def finetune(
     seed: int = typer.Option(0, help="Seed."),
     device: str = typer.Option("", help="cpu or cuda (default: CUDA when available, bf16 there)."),
 ) -> None:
-    """LoRA fine-tuning on C* with the language-modelling objective (toolbench.lora)."""
+    """LoRA fine-tuning on C* with the language-modelling objective (toolbench.training.lora)."""
     from data.toolformer.corpus import read_corpus
     from data.toolformer.finetune import corpus_examples
     from toolbench.errors import InputError
-    from toolbench.hf_models import load_tokenizer
-    from toolbench.lora import LoraTrainConfig, train_lora
+    from toolbench.models.hf_models import load_tokenizer
+    from toolbench.training.lora import LoraTrainConfig, train_lora
 
     config = LoraTrainConfig(model=model, rank=rank, learning_rate=lr, epochs=epochs, max_steps=max_steps,
                              batch_size=batch_size, max_length=max_length, seed=seed, device=device)

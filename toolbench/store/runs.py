@@ -53,7 +53,7 @@ def result_filename(query_id: str) -> str:
     """
     safe = _UNSAFE.sub("_", str(query_id))
     if safe != str(query_id) or safe.startswith("."):
-        from toolbench.names import stable_hash
+        from toolbench.catalog.names import stable_hash
 
         safe = f"{safe}-{stable_hash(str(query_id))}"
     return f"{safe}.json"
