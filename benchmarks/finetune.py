@@ -142,7 +142,7 @@ def call_validity(trajectory: Any) -> tuple[int, int]:
 
 def run_metrics(run: Path, queries: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
     from evaluator.exact import judge_exact
-    from toolbench.store.runs import read_run
+    from toolbench.store.run_io import read_run
 
     trajectories = read_run(run)
     verdicts = {v.query_id: v.label for v in judge_exact(trajectories, queries)}

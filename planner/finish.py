@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from toolbench.formats.common import FINISH, GIVE_ANSWER, GIVE_UP, parse_finish_arguments
+from toolbench.calls import FINISH, GIVE_ANSWER, GIVE_UP, parse_finish_arguments
 from toolbench.types import Observation, ObservationStatus, Provenance, ToolCall
 
 TOOLBENCH_DESCRIPTION = (

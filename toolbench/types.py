@@ -272,6 +272,16 @@ class Query(Wire):
         return cls(**data)
 
 
+def query_sort_key(query_id: str) -> tuple[int, int, str]:
+    """Numeric ids in numeric order, then the rest alphabetically.
+
+    >>> sorted(["608", "1073", "b", "588"], key=query_sort_key)
+    ['588', '608', '1073', 'b']
+    """
+    text = str(query_id)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
 class FinishReason(enum.StrEnum):
     """Why a search ended."""
 

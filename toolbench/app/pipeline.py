@@ -162,7 +162,7 @@ class Pipeline:
                 )
         finally:
             executor.close()
-        from toolbench.store.runs import read_run
+        from toolbench.store.run_io import read_run
 
         runs = {label: read_run(directory) for label, directory in dirs.items()}
         report = self._judge(queries, runs["main"], runs.get("reference"), dirs)
@@ -175,7 +175,7 @@ class Pipeline:
 
     def _chat_model(self) -> Any:
         if self._model is None:
-            from toolbench.models.base import load_chat_model
+            from toolbench.models import load_chat_model
 
             self._model = load_chat_model(self.config.model.spec, **self.config.model.options)
         return self._model

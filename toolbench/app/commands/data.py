@@ -38,14 +38,14 @@ def sft(
     from data.sft import SftConfig, trajectories_to_examples, write_examples
     from data.toolllama import to_toolllama
     from toolbench.config import save_config
-    from toolbench.formats import read_trajectories
     from toolbench.store import atomic_write_json
+    from toolbench.store.run_io import read_run
 
     config = SftConfig(solved_only=not all_paths, min_calls=min_calls, drop_system=drop_system)
     examples: list[dict[str, Any]] = []
     dropped: dict[str, int] = {}
     for run in runs:
-        found, lost = trajectories_to_examples(read_trajectories(run, fmt), config, source=run.name or str(run))
+        found, lost = trajectories_to_examples(read_run(run, fmt), config, source=run.name or str(run))
         examples += found
         for reason, count in lost.items():
             dropped[reason] = dropped.get(reason, 0) + count
@@ -157,7 +157,7 @@ def instructions(
 
     from data.instructions import InstructionConfig, generate_instructions, write_queries
     from toolbench.config import save_config
-    from toolbench.models.base import load_chat_model
+    from toolbench.models import load_chat_model
     from toolbench.models.cache import cache_path_from
     from toolbench.store import atomic_write_json, read_json
 

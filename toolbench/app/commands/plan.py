@@ -101,7 +101,7 @@ def plan_command(
     from planner.runner import run_queries
     from toolbench.catalog.queries import load_queries
     from toolbench.executors import build_executor
-    from toolbench.models.base import load_chat_model
+    from toolbench.models import load_chat_model
 
     config = PlannerConfig(method=method, width=width, n_chains=n_chains, max_actions=max_actions,
                            toolbench_depth=toolbench_depth, max_llm_calls=max_llm_calls, prompt=prompt, seed=seed)
@@ -127,10 +127,9 @@ def plan_command(
         signal.signal(signal.SIGTERM, previous)
         runner.close()
     if toolbench_answers:
-        from toolbench.formats.toolbench_answer import write_answer_dir
-        from toolbench.store.runs import read_run
+        from toolbench.store.run_io import read_run, write_run
 
-        write_answer_dir(out / "answers", read_run(out), config.method_label)
+        write_run(out / "answers", read_run(out), "toolbench", config.method_label)
     typer.echo(f"{stats.done} planned ({stats.skipped} already done): solved {stats.solved}, gave up {stats.gave_up}, "
                f"errors {stats.errors}; LLM calls {stats.llm_calls}, tokens {stats.tokens:,} → {out}")
 
@@ -146,23 +145,11 @@ def convert_command(
     method: str = typer.Option("", "--method", help="Method name written into the files."),
 ) -> None:
     """Convert planner results between our runs, ToolBench answer files and StableToolEval files."""
-    from toolbench.formats import read_trajectories
+    from toolbench.store.run_io import RUN_WRITERS, read_run, write_run
 
-    trajectories = read_trajectories(answers)
-    if to == "stabletooleval":
-        from toolbench.formats.stabletooleval import write_groups
-
-        paths = write_groups(out, trajectories, method or None)
-    elif to == "toolbench":
-        from toolbench.formats.toolbench_answer import write_answer_dir
-
-        paths = write_answer_dir(out, trajectories, method or (trajectories[0].method if trajectories else "plan"))
-    elif to == "trajectories":
-        from toolbench.store.runs import write_trajectories
-
-        paths = [write_trajectories(out / "trajectories.jsonl", trajectories)]
-    else:
-        raise ConfigError(f"unknown target format {to!r} (stabletooleval, toolbench, trajectories)")
+    RUN_WRITERS.get(to)  # fail on an unknown target format before reading anything
+    trajectories = read_run(answers)
+    paths = write_run(out, trajectories, to, method)
     typer.echo(f"{len(trajectories)} trajectories → {len(paths)} file(s) in {out}")
 
 
