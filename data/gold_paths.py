@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from toolbench.errors import InputError
+from toolbench.protocols import Executor
 from toolbench.types import (
     FinishReason,
     Message,
@@ -89,7 +90,7 @@ def thought_for(call: ToolCall, index: int, total: int) -> str:
     return f"Step {index + 1} of {total}: call {call.name}."
 
 
-def gold_trajectory(query: Query, executor: Any, opening: Opening) -> Trajectory:
+def gold_trajectory(query: Query, executor: Executor, opening: Opening) -> Trajectory:
     """The gold solution path of ``query`` (see the module docstring)."""
     messages, tools = opening(query)
     messages = list(messages)
@@ -124,7 +125,7 @@ def _trajectory(query: Query, messages: list[Message], tools: list[dict[str, Any
     )
 
 
-def gold_trajectories(queries: Iterable[Query], executor: Any, opening: Opening) -> list[Trajectory]:
+def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Opening) -> list[Trajectory]:
     """Gold paths for every query that has gold calls (others are skipped and logged)."""
     out = []
     for query in queries:

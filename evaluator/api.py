@@ -24,7 +24,8 @@ from evaluator.report import RunResult, build_report
 from evaluator.report import write_report as _write_report
 from evaluator.structured import StructuredAsker
 from evaluator.win_rate import judge_win as _judge_win
-from toolbench.models import ChatModel, load_chat_model
+from toolbench.models import load_chat_model
+from toolbench.protocols import ChatModel
 from toolbench.store import append_jsonl
 from toolbench.types import Query, Report, Trajectory, Usage, Verdict
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from evaluator.cache import JudgeCache, cache_key
 from evaluator.prompting import render
 from toolbench.errors import ToolbenchError
-from toolbench.models.base import ChatModel
+from toolbench.protocols import ChatModel
 from toolbench.types import AssistantMessage, Message, Usage
 
 logger = logging.getLogger(__name__)

@@ -23,8 +23,7 @@ from planner.finish import handle_finish
 from planner.prompting import Task
 from toolbench.calls import FINISH
 from toolbench.errors import BackendError, ToolbenchError
-from toolbench.executors.base import Executor
-from toolbench.models.base import ChatModel
+from toolbench.protocols import ChatModel, Executor
 from toolbench.types import (
     AssistantMessage,
     FinishReason,

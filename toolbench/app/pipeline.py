@@ -28,6 +28,7 @@ from toolbench.catalog.names import stable_hash
 from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError
 from toolbench.jsonutil import canonical_json
+from toolbench.protocols import ChatModel, Executor, Index
 from toolbench.types import Query, Report, Trajectory
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def needs_index(section: IndexSection, queries: list[Query]) -> bool:
     return section.kind != "none" and (section.always or any(not q.api_ids for q in queries))
 
 
-def prepare_index(section: IndexSection, catalog: Catalog, directory: Path) -> Any:
+def prepare_index(section: IndexSection, catalog: Catalog, directory: Path) -> Index:
     """Load ``section.path``, reuse ``directory`` when it indexes this catalog, else build it."""
     from retriever import build_index, load_index
 
@@ -140,7 +141,7 @@ class Pipeline:
         self.config = config
         self.out = Path(config.out)
         self.progress = progress
-        self._model: Any = None
+        self._model: ChatModel | None = None
 
     def run(self) -> PipelineResult:
         config = self.config
@@ -168,12 +169,12 @@ class Pipeline:
         report = self._judge(queries, runs["main"], runs.get("reference"), dirs)
         return PipelineResult(self.out, report, dirs)
 
-    def _executor(self, catalog: Catalog) -> Any:
+    def _executor(self, catalog: Catalog) -> Executor:
         from toolbench.executors import build_executor
 
         return build_executor(self.config.executor.kind, catalog, **self.config.executor.options)
 
-    def _chat_model(self) -> Any:
+    def _chat_model(self) -> ChatModel:
         if self._model is None:
             from toolbench.models import load_chat_model
 
@@ -181,7 +182,7 @@ class Pipeline:
         return self._model
 
     def _plan(self, label: str, method: str, options: dict[str, Any], queries: list[Query], catalog: Catalog,
-              executor: Any, index: Any) -> Path:
+              executor: Executor, index: Index | None) -> Path:
         from planner.config import PlannerConfig
         from planner.runner import run_queries
 
