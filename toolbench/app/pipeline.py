@@ -17,11 +17,11 @@ cached by the evaluator.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolbench.app.common import ProgressFactory, resolve_catalog
 from toolbench.app.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
 from toolbench.catalog import Catalog
 from toolbench.catalog.names import stable_hash
@@ -32,9 +32,6 @@ from toolbench.protocols import ChatModel, Executor, Index
 from toolbench.types import Query, Report, Trajectory
 
 logger = logging.getLogger(__name__)
-
-ProgressFactory = Callable[[str, int], Callable[[Any], None]]
-
 
 @dataclass
 class PipelineResult:
@@ -51,18 +48,7 @@ class PipelineResult:
 
 def build_catalog(section: CatalogSection) -> Catalog:
     """The catalog of the run: the built-in tools and/or catalog files."""
-    catalog = Catalog()
-    if section.builtin:
-        from toolbench.builtin_world import builtin_specs
-
-        catalog.extend(builtin_specs())
-    if section.paths:
-        from toolbench.loaders import load_catalog
-
-        catalog.extend(load_catalog(list(section.paths)))
-    if not len(catalog):
-        raise InputError("the catalog is empty")
-    return catalog
+    return resolve_catalog([*(["builtin"] if section.builtin else []), *section.paths], default=()).catalog
 
 
 def select_queries(section: QueriesSection) -> list[Query]:

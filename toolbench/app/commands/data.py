@@ -16,12 +16,13 @@ from typing import Any
 
 import typer
 
+from toolbench.app.common import RUN_FORMAT, RUNS_HELP, count_progress, open_executor, resolve_catalog
+
 logger = logging.getLogger(__name__)
 
 data_app = typer.Typer(help="Make training data: instructions, gold solution paths, SFT examples.",
                        no_args_is_help=True)
 
-RUNS_HELP = "Runs: run directories, trajectories.jsonl files, ToolBench answer dirs, StableToolEval files."
 
 
 @data_app.command("sft")
@@ -31,7 +32,7 @@ def sft(
     all_paths: bool = typer.Option(False, "--all", help="Keep unsolved paths too (default: solved only)."),
     min_calls: int = typer.Option(0, help="Drop paths with fewer tool calls (Finish not counted)."),
     drop_system: bool = typer.Option(False, help="Leave the system message out of the examples."),
-    fmt: str = typer.Option("auto", "--format", help="Input format: auto, trajectories, toolbench, stabletooleval."),
+    fmt: str = RUN_FORMAT,
     toolllama: bool = typer.Option(True, help="Also write ToolLLaMA conversations (toolllama.json)."),
 ) -> None:
     """Convert solution paths into one multi-turn chat example per path."""
@@ -106,11 +107,11 @@ def gold(
     from planner.prompting import build_task
     from toolbench.catalog.queries import load_queries
     from toolbench.config import save_config
-    from toolbench.executors import build_executor
     from toolbench.store.runs import RunDir
 
-    catalog = _catalog(catalog_path)
-    executor = build_executor(executor_kind, catalog)
+    resolved = resolve_catalog(catalog_path)
+    catalog = resolved.catalog
+    executor = open_executor(resolved, executor_kind, None)
 
     def opening(query: Any) -> tuple[list[Any], list[dict[str, Any]]]:
         task = build_task(catalog, list(query.api_ids), query.query, prompt)
@@ -125,16 +126,6 @@ def gold(
     save_config(out, {"method": "gold", "prompt": prompt, "queries": str(queries)})
     solved = sum(1 for t in trajectories if t.gave_answer)
     typer.echo(f"{solved}/{len(trajectories)} gold paths solved → {out}")
-
-
-def _catalog(paths: list[Path] | None) -> Any:
-    if paths:
-        from toolbench.loaders import load_catalog
-
-        return load_catalog(paths)
-    from toolbench.builtin_world import builtin_catalog
-
-    return builtin_catalog()
 
 
 @data_app.command("instructions")
@@ -153,15 +144,13 @@ def instructions(
                                      "rerun after an interruption replays finished prompts; '' turns it off)."),
 ) -> None:
     """ToolLLM-style instruction generation with validation (no hallucinated APIs, no duplicates)."""
-    from rich.progress import Progress
-
     from data.instructions import InstructionConfig, generate_instructions, write_queries
     from toolbench.config import save_config
     from toolbench.models import load_chat_model
     from toolbench.models.cache import cache_path_from
     from toolbench.store import atomic_write_json, read_json
 
-    catalog = _catalog(catalog_path)
+    catalog = resolve_catalog(catalog_path).catalog
     if every_tool and prompts == 0:
         prompts = len(catalog.tools())
     config = InstructionConfig(mode=mode, prompts=prompts, per_prompt=per_prompt, seed=seed, every_tool=every_tool)
@@ -170,10 +159,8 @@ def instructions(
     if cache is None:
         cache = cache_path_from(None) or str(out / "llm_cache.sqlite")
     llm = load_chat_model(model, cache=cache)
-    with Progress(transient=True) as bar:
-        task = bar.add_task("prompts", total=config.prompts)
-        result = generate_instructions(llm, catalog, config, seeds=seeds,
-                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with count_progress("prompts", config.prompts) as progress:
+        result = generate_instructions(llm, catalog, config, seeds=seeds, progress=progress)
     write_queries(out, result.queries, catalog)
     atomic_write_json(out / "generation_stats.json", result.summary())
     save_config(out, {**config.to_dict(), "model": model})

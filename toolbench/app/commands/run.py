@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import signal
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+from toolbench.app.common import planning_progress
+
+if TYPE_CHECKING:
+    from toolbench.app.pipeline import PipelineResult
+    from toolbench.app.run_config import RunConfig
 
 DEMO_CONFIG = "demo.toml"
 
 
-def _progress_factory(bar: Any) -> Any:
-    """Make one progress task per planning stage on a shared rich progress display."""
-    from toolbench.app.commands.plan import stage_progress
-
-    return lambda label, total: stage_progress(bar, label, total)
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
-def execute(config: Any) -> Any:
+def execute(config: RunConfig) -> PipelineResult:
     """Run ``config`` with a live progress display; SIGTERM stops as cleanly as Ctrl-C."""
-    from toolbench.app.commands.plan import progress_bar
     from toolbench.app.pipeline import run_pipeline
 
-    bar = progress_bar()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        with bar:
-            return run_pipeline(config, _progress_factory(bar))
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with planning_progress() as stage:
+        return run_pipeline(config, stage)
 
 
 def summary_table(result: Any, seconds: float) -> Any:
