@@ -13,17 +13,7 @@ from typing import Any
 
 import typer
 
-from toolbench.app.common import (
-    JUDGE_CACHE,
-    JUDGE_MODEL,
-    JUDGE_WORKERS,
-    JUDGINGS,
-    NO_JUDGE_CACHE,
-    REPORT_SEED,
-    RUN_FORMAT,
-    RUNS_HELP,
-    count_progress,
-)
+from toolbench.app import common
 
 logger = logging.getLogger(__name__)
 
@@ -103,17 +93,17 @@ def _judge_cost(asker: Any) -> dict[str, Any]:
 
 
 def pass_command(
-    runs: list[Path] = typer.Argument(..., help=RUNS_HELP),
-    judge_model: str | None = JUDGE_MODEL,
-    judgings: int = JUDGINGS,
+    runs: list[Path] = typer.Argument(..., help=common.RUNS_HELP),
+    judge_model: str | None = common.JUDGE_MODEL,
+    judgings: int = common.JUDGINGS,
     solvability_check: bool = typer.Option(False, help="Original ToolEval variant: also check task solvability."),
-    fmt: str = RUN_FORMAT,
+    fmt: str = common.RUN_FORMAT,
     queries: Path | None = typer.Option(None, help=QUERIES_HELP),
     out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default evals/pass-RUNS)."),
-    seed: int = REPORT_SEED,
-    cache: Path | None = JUDGE_CACHE,
-    no_cache: bool = NO_JUDGE_CACHE,
-    workers: int = JUDGE_WORKERS,
+    seed: int = common.REPORT_SEED,
+    cache: Path | None = common.JUDGE_CACHE,
+    no_cache: bool = common.NO_JUDGE_CACHE,
+    workers: int = common.JUDGE_WORKERS,
 ) -> None:
     """Pass rate (ToolEval rules + LLM judge; SoPR over --judgings)."""
     _judge_runs("pass", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache), workers,
@@ -121,16 +111,16 @@ def pass_command(
 
 
 def fac_command(
-    runs: list[Path] = typer.Argument(..., help=RUNS_HELP),
-    judge_model: str | None = JUDGE_MODEL,
-    judgings: int = JUDGINGS,
-    fmt: str = RUN_FORMAT,
+    runs: list[Path] = typer.Argument(..., help=common.RUNS_HELP),
+    judge_model: str | None = common.JUDGE_MODEL,
+    judgings: int = common.JUDGINGS,
+    fmt: str = common.RUN_FORMAT,
     queries: Path | None = typer.Option(None, help=QUERIES_HELP),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = REPORT_SEED,
-    cache: Path | None = JUDGE_CACHE,
-    no_cache: bool = NO_JUDGE_CACHE,
-    workers: int = JUDGE_WORKERS,
+    seed: int = common.REPORT_SEED,
+    cache: Path | None = common.JUDGE_CACHE,
+    no_cache: bool = common.NO_JUDGE_CACHE,
+    workers: int = common.JUDGE_WORKERS,
 ) -> None:
     """Final-answer-only judge (query + final answer)."""
     _judge_runs("fac", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache), workers)
@@ -139,15 +129,15 @@ def fac_command(
 def win_command(
     run: Path = typer.Argument(..., help="The candidate run."),
     against: Path = typer.Option(..., "--against", "-r", help="The reference run (same queries)."),
-    judge_model: str | None = JUDGE_MODEL,
-    judgings: int = JUDGINGS,
-    fmt: str = RUN_FORMAT,
+    judge_model: str | None = common.JUDGE_MODEL,
+    judgings: int = common.JUDGINGS,
+    fmt: str = common.RUN_FORMAT,
     queries: Path | None = typer.Option(None, help=QUERIES_HELP),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = REPORT_SEED,
-    cache: Path | None = JUDGE_CACHE,
-    no_cache: bool = NO_JUDGE_CACHE,
-    workers: int = JUDGE_WORKERS,
+    seed: int = common.REPORT_SEED,
+    cache: Path | None = common.JUDGE_CACHE,
+    no_cache: bool = common.NO_JUDGE_CACHE,
+    workers: int = common.JUDGE_WORKERS,
 ) -> None:
     """Win rate of RUN against --against (both orders per judging; W/T/L, ties count half)."""
     from evaluator import api
@@ -166,13 +156,13 @@ def win_command(
 
 
 def exact_command(
-    runs: list[Path] = typer.Argument(..., help=RUNS_HELP),
+    runs: list[Path] = typer.Argument(..., help=common.RUNS_HELP),
     queries: Path | None = typer.Option(None, help="Queries file with expected_answer fields."),
     builtin: bool = typer.Option(False, "--builtin", help="Use the built-in instruction set's expected answers."),
     rel_tol: float = typer.Option(1e-6, help="Relative tolerance of numbers."),
-    fmt: str = RUN_FORMAT,
+    fmt: str = common.RUN_FORMAT,
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = REPORT_SEED,
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """Exact answers: numbers with tolerance, normalised strings."""
     from evaluator import api
@@ -195,7 +185,7 @@ def ast_command(
     answers: Path = typer.Option(..., help="BFCL possible-answer file (JSON Lines)."),
     questions: Path | None = typer.Option(None, help="BFCL question file (default: beside possible_answer/)."),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = REPORT_SEED,
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """BFCL-style AST check of function calls against possible answers."""
     from evaluator import api, bfcl
@@ -215,7 +205,7 @@ def retrieval_command(
     queries: Path | None = typer.Option(None, help="Queries file with relevant APIs (when results lack them)."),
     k: list[int] = typer.Option([1, 3, 5], "--k", help="Cut-offs."),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = REPORT_SEED,
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """NDCG@k, recall@k, completeness@k from retriever result files."""
     from evaluator.report import RunResult
@@ -238,7 +228,7 @@ def bfcl_command(
     category: list[str] = typer.Option(None, "--category", "-c", help="Only these categories (e.g. simple_python)."),
     limit: int | None = typer.Option(None, help="First N items of each file."),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = REPORT_SEED,
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """Run a model on BFCL question files and score its calls with the AST checker (resumable)."""
     from evaluator import api
@@ -247,7 +237,7 @@ def bfcl_command(
 
     name = _safe(model)
     target = _out_dir(out, "bfcl", [name])
-    with count_progress("BFCL") as progress:
+    with common.count_progress("BFCL") as progress:
         items, predictions, verdicts, usage = api.bench_bfcl(
             model, data, categories=category or None, limit=limit, resume=target / "predictions.partial.jsonl",
             progress=progress)
@@ -260,8 +250,8 @@ def bfcl_command(
 def report_command(
     paths: list[Path] = typer.Argument(..., help="Eval output folders (with report.json) or runs (rules + cost only)."),
     out: Path = typer.Option(Path("evals/report"), "--out", "-o"),
-    fmt: str = RUN_FORMAT,
-    seed: int = REPORT_SEED,
+    fmt: str = common.RUN_FORMAT,
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """Combine eval reports, or report runs' rule-based pass labels and cost without a judge."""
     from evaluator.combine import combined_report

@@ -14,16 +14,7 @@ from typing import Any
 
 import typer
 
-from toolbench.app.common import (
-    BATCH_SIZE,
-    DEVICE,
-    EPOCHS,
-    LEARNING_RATE,
-    LORA_RANK,
-    MAX_STEPS,
-    TRAIN_SEED,
-    max_length_option,
-)
+from toolbench.app import common
 
 logger = logging.getLogger(__name__)
 
@@ -52,22 +43,22 @@ def finetune(
     out: Path = typer.Option(..., "--out", help="Output directory (adapter/, metrics.json, train_config.json)."),
     merge: bool = typer.Option(False, "--merge", help="Also write the merged model to OUT/merged."),
     tool_format: str = typer.Option("auto", "--format", help="Tool-call text format (as the hf backend's)."),
-    rank: int = LORA_RANK,
+    rank: int = common.LORA_RANK,
     alpha: int = typer.Option(0, help="LoRA alpha (0: 2 x rank)."),
     dropout: float = typer.Option(0.05, help="LoRA dropout."),
     targets: str = typer.Option(",".join(("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
                                           "down_proj")), help="Comma-separated target modules."),
     top_layers: int = typer.Option(0, help="Adapt only the last N layers (cheaper backward; 0 = all)."),
-    lr: float = LEARNING_RATE,
-    epochs: float = EPOCHS,
-    max_steps: int = MAX_STEPS,
-    batch_size: int = BATCH_SIZE,
+    lr: float = common.LEARNING_RATE,
+    epochs: float = common.EPOCHS,
+    max_steps: int = common.MAX_STEPS,
+    batch_size: int = common.BATCH_SIZE,
     grad_accum: int = typer.Option(1, help="Gradient accumulation steps."),
-    max_length: int = max_length_option(2048),
+    max_length: int = common.max_length_option(2048),
     save_steps: int = typer.Option(50, help="Checkpoint every N steps."),
     logging_steps: int = typer.Option(5, help="Log loss and tokens/s every N steps."),
-    seed: int = TRAIN_SEED,
-    device: str = DEVICE,
+    seed: int = common.TRAIN_SEED,
+    device: str = common.DEVICE,
     dtype: str = typer.Option("", help="float32, bfloat16 (default: fp32 on CPU, bf16 on CUDA)."),
     gradient_checkpointing: str = typer.Option("auto", help="auto (on for CUDA), on, off."),
     resume: bool = typer.Option(True, help="Resume from the last checkpoint in OUT."),

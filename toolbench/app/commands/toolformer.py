@@ -13,16 +13,7 @@ from pathlib import Path
 
 import typer
 
-from toolbench.app.common import (
-    BATCH_SIZE,
-    DEVICE,
-    EPOCHS,
-    LEARNING_RATE,
-    LORA_RANK,
-    MAX_STEPS,
-    TRAIN_SEED,
-    max_length_option,
-)
+from toolbench.app import common
 
 logger = logging.getLogger(__name__)
 
@@ -90,14 +81,14 @@ def finetune(
     model: str = typer.Option("smollm2", "--model", help="Base model: smollm2, a directory, a .gguf file."),
     only_with_calls: bool = typer.Option(False, help="Train only on documents that kept a call."),
     mask_results: bool = typer.Option(False, help="No loss on tool results (the paper trains on all tokens)."),
-    rank: int = LORA_RANK,
-    lr: float = LEARNING_RATE,
-    epochs: float = EPOCHS,
-    max_steps: int = MAX_STEPS,
-    batch_size: int = BATCH_SIZE,
-    max_length: int = max_length_option(1024),
-    seed: int = TRAIN_SEED,
-    device: str = DEVICE,
+    rank: int = common.LORA_RANK,
+    lr: float = common.LEARNING_RATE,
+    epochs: float = common.EPOCHS,
+    max_steps: int = common.MAX_STEPS,
+    batch_size: int = common.BATCH_SIZE,
+    max_length: int = common.max_length_option(1024),
+    seed: int = common.TRAIN_SEED,
+    device: str = common.DEVICE,
 ) -> None:
     """LoRA fine-tuning on C* with the language-modelling objective (toolbench.training.lora)."""
     from data.toolformer.corpus import read_corpus
