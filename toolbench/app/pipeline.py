@@ -189,9 +189,11 @@ class Pipeline:
 
     def _judge(self, queries: list[Query], main: list[Trajectory], reference: list[Trajectory] | None,
                dirs: dict[str, Path]) -> Report:
-        from toolbench.judging import judge_runs
+        from evaluator.judging import judge_runs
 
-        return judge_runs(self.config, queries, main, reference, dirs, self.out / "report")
+        judgement = judge_runs(main, reference, queries, self.config.judges, self.out / "report", run_dirs=dirs,
+                               name=self.config.name)
+        return judgement.report
 
 
 def run_pipeline(config: RunConfig, progress: ProgressFactory | None = None) -> PipelineResult:
