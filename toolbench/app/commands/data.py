@@ -36,40 +36,14 @@ def sft(
     toolllama: bool = typer.Option(True, help="Also write ToolLLaMA conversations (toolllama.json)."),
 ) -> None:
     """Convert solution paths into one multi-turn chat example per path."""
-    from data.sft import SftConfig, trajectories_to_examples, write_examples
-    from data.toolllama import to_toolllama
-    from toolbench.config import save_config
-    from toolbench.store import atomic_write_json
-    from toolbench.store.run_io import read_run
+    from data.sft import SftConfig
+    from data.sft_dataset import build_sft_dataset
 
     config = SftConfig(solved_only=not all_paths, min_calls=min_calls, drop_system=drop_system)
-    examples: list[dict[str, Any]] = []
-    dropped: dict[str, int] = {}
-    for run in runs:
-        found, lost = trajectories_to_examples(read_run(run, fmt), config, source=run.name or str(run))
-        examples += found
-        for reason, count in lost.items():
-            dropped[reason] = dropped.get(reason, 0) + count
-    _unique_ids(examples)
-    write_examples(out, examples)
-    if toolllama:
-        atomic_write_json(out / "toolllama.json", [to_toolllama(e) for e in examples])
-    stats = {"examples": len(examples), "dropped": dropped, "runs": [str(r) for r in runs],
-             "assistant_turns": sum(1 for e in examples for m in e["messages"] if m["role"] == "assistant")}
-    atomic_write_json(out / "sft_stats.json", stats)
-    save_config(out, config, "sft_config.json")
-    typer.echo(f"{len(examples)} examples ({stats['assistant_turns']} assistant turns) → {out / 'sft.jsonl'}; "
+    stats = build_sft_dataset(runs, out, config, fmt=fmt, toolllama=toolllama)
+    dropped = stats["dropped"]
+    typer.echo(f"{stats['examples']} examples ({stats['assistant_turns']} assistant turns) → {out / 'sft.jsonl'}; "
                f"dropped {sum(dropped.values())}: {dropped}")
-
-
-def _unique_ids(examples: list[dict[str, Any]]) -> None:
-    """Make example ids unique (``#2``, ``#3`` ... on repeats)."""
-    seen: dict[str, int] = {}
-    for example in examples:
-        count = seen.get(example["id"], 0) + 1
-        seen[example["id"]] = count
-        if count > 1:
-            example["id"] = f"{example['id']}#{count}"
 
 
 @data_app.command("templates")
@@ -103,11 +77,9 @@ def gold(
     executor_kind: str = typer.Option("builtin", "--executor", help="Executor that runs the gold calls."),
 ) -> None:
     """Execute each query's gold call chain with the real tools: solution paths without a teacher."""
-    from data.gold_paths import gold_trajectories
+    from data.gold_paths import gold_trajectories, write_gold_run
     from planner.prompting import build_task
     from toolbench.catalog.queries import load_queries
-    from toolbench.config import save_config
-    from toolbench.store.runs import RunDir
 
     resolved = resolve_catalog(catalog_path)
     catalog = resolved.catalog
@@ -118,12 +90,7 @@ def gold(
         return list(task.messages), list(task.tools)
 
     trajectories = gold_trajectories(load_queries(queries, catalog), executor, opening)
-    run = RunDir(out)
-    for trajectory in trajectories:
-        trajectory.config = {**trajectory.config, "prompt": prompt}
-        run.write_result(trajectory)
-    run.merge()
-    save_config(out, {"method": "gold", "prompt": prompt, "queries": str(queries)})
+    write_gold_run(out, trajectories, prompt, str(queries))
     solved = sum(1 for t in trajectories if t.gave_answer)
     typer.echo(f"{solved}/{len(trajectories)} gold paths solved → {out}")
 
