@@ -1,4 +1,4 @@
-"""The pass-rate judge (ToolEval / StableToolBench SoPR semantics, DESIGN.md §4).
+"""The pass-rate judge (ToolEval / StableToolBench SoPR semantics; docs/evaluation.md).
 
 Per trajectory and judging: rules first (no Finish, empty answer, give-up → Unsolved,
 no LLM call); otherwise the judge labels the final answer Solved / Unsolved / Unsure and,

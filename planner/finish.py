@@ -106,6 +106,3 @@ def handle_finish(call: ToolCall) -> FinishOutcome:
         return FinishOutcome(obs(ANSWER_OK, ObservationStatus.FINISH), GIVE_ANSWER, str(data["final_answer"]))
     return FinishOutcome(obs(BAD_RETURN_TYPE, ObservationStatus.INVALID_INPUT), str(return_type))
 
-
-def is_finish(call: ToolCall) -> bool:
-    return call.name == FINISH
