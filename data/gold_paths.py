@@ -3,7 +3,12 @@
 For instructions with ``extra["gold_calls"]`` (the built-in world, template instructions)
 a training set exists without any teacher model: each gold call is executed by the real
 executor, the observations are recorded, and the path ends with
-``Finish(give_answer, final_answer)``. The opening messages and tool schemas come from
+``Finish(give_answer, final_answer)``. Calls are written as a schema-guided decoder
+writes them (required arguments first, then optional ones in schema order) and, by
+default, without a thought before them: the ``hf`` backend's guided calls start with the
+call itself, so the training text is what the tuned model produces. With answer keys the
+final answer names each value as its tool did (``mean: 25.0; prime_factors: [5, 5]``),
+which a small model copies from the observations. The opening messages and tool schemas come from
 an ``opening`` function — the planner's own prompt builder in ``toolbench data gold``
 (``data`` never imports ``planner``), so the training text is exactly what the planner
 shows the model at inference. A gold call that fails gives a trajectory with
@@ -12,6 +17,7 @@ shows the model at inference. A gold call that fails gives a trajectory with
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -74,9 +80,28 @@ def answer_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def value_text(value: Any) -> str:
+    """A response value as it reads in a final answer: strings bare, the rest as JSON.
+
+    >>> value_text("Paris"), value_text(True), value_text([5, 5]), value_text(1.5)
+    ('Paris', 'true', '[5, 5]', '1.5')
+    """
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def final_answer(query: Query, observations: list[Observation]) -> str:
-    """The gold final answer: from the expected answer, else the last observation."""
+    """The gold final answer: ``key: value`` per call when the answer keys are known, else
+    the expected answers, else the last observation.
+
+    >>> final_answer(Query("1", "q", extra={"gold_answers": [25.0, [5, 5]],
+    ...                                     "answer_keys": ["mean", "prime_factors"]}), [])
+    'mean: 25.0; prime_factors: [5, 5]'
+    """
     answers = query.extra.get("gold_answers")
+    keys = query.extra.get("answer_keys")
+    if isinstance(answers, list) and answers and isinstance(keys, list) and len(keys) == len(answers):
+        pairs = zip(keys, answers, strict=True)
+        return "; ".join(f"{str(key).rsplit('.', 1)[-1]}: {value_text(a)}" for key, a in pairs)
     if isinstance(answers, list) and answers:
         return "; ".join(answer_text(a) for a in answers)
     if query.expected_answer is not None:
@@ -93,26 +118,44 @@ def thought_for(call: ToolCall, index: int, total: int) -> str:
     return f"Step {index + 1} of {total}: call {call.name}."
 
 
-def gold_trajectory(query: Query, executor: Executor, opening: Opening) -> Trajectory:
-    """The gold solution path of ``query`` (see the module docstring)."""
+def in_schema_order(call: ToolCall, tools: list[dict[str, Any]]) -> ToolCall:
+    """``call`` with its arguments in the order a guided decoder writes them.
+
+    >>> tools = [{"function": {"name": "f", "parameters": {"properties": {"b": {}, "a": {}}, "required": ["a"]}}}]
+    >>> list(in_schema_order(ToolCall("c", "f", {"b": 2, "a": 1}), tools).arguments)
+    ['a', 'b']
+    """
+    from toolbench.models.guided import ordered_properties
+
+    schema = next((t.get("function", t).get("parameters") or {} for t in tools
+                   if t.get("function", t).get("name") == call.name), {})
+    order = [name for name, _, _ in ordered_properties(schema)]
+    ranked = sorted(call.arguments, key=lambda k: order.index(k) if k in order else len(order))
+    return ToolCall(call.id, call.name, {k: call.arguments[k] for k in ranked})
+
+
+def gold_trajectory(query: Query, executor: Executor, opening: Opening, thoughts: bool = False) -> Trajectory:
+    """The gold solution path of ``query`` (see the module docstring); ``thoughts`` writes
+    a short deterministic thought before each call."""
     messages, tools = opening(query)
     messages = list(messages)
-    calls = gold_calls(query)
+    calls = [in_schema_order(c, tools) for c in gold_calls(query)]
     steps: list[Step] = []
     started = time.perf_counter()
     for index, call in enumerate(calls):
-        thought = thought_for(call, index, len(calls))
+        thought = thought_for(call, index, len(calls)) if thoughts else None
         observation = executor.call(call)
         messages.append(Message("assistant", thought, [call]))
         messages.append(Message("tool", observation.content, tool_call_id=call.id, name=call.name))
-        steps.append(Step(thought, call, observation))
+        steps.append(Step(thought or "", call, observation))
         if not observation.ok:
             return _trajectory(query, messages, tools, steps, started, error=f"{call.name}: {observation.error}")
     answer = final_answer(query, [s.observation for s in steps if s.observation])
     finish = ToolCall(f"call_{len(calls)}", FINISH, {"return_type": GIVE_ANSWER, "final_answer": answer})
-    thought = "I have all the information I need."
+    thought = "I have all the information I need." if thoughts else None
     messages.append(Message("assistant", thought, [finish]))
-    steps.append(Step(thought, finish, Observation(finish.id, "", status=ObservationStatus.FINISH, name=FINISH)))
+    steps.append(Step(thought or "", finish, Observation(finish.id, "", status=ObservationStatus.FINISH,
+                                                         name=FINISH)))
     return _trajectory(query, messages, tools, steps, started, answer=answer)
 
 
@@ -128,14 +171,15 @@ def _trajectory(query: Query, messages: list[Message], tools: list[dict[str, Any
     )
 
 
-def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Opening) -> list[Trajectory]:
+def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Opening,
+                      thoughts: bool = False) -> list[Trajectory]:
     """Gold paths for every query that has gold calls (others are skipped and logged)."""
     out = []
     for query in queries:
         if not query.extra.get("gold_calls"):
             logger.warning("query %s has no gold calls; skipped", query.query_id)
             continue
-        trajectory = gold_trajectory(query, executor, opening)
+        trajectory = gold_trajectory(query, executor, opening, thoughts)
         if trajectory.error:
             logger.warning("gold path of %s failed: %s", query.query_id, trajectory.error)
         out.append(trajectory)

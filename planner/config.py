@@ -18,7 +18,7 @@ class PlannerConfig(Config):
     - ``toolbench_depth``: ToolBench's node-depth limit (``single_chain_max_step``: a thought
       counts 1, a call 2); 0 = off. Set it to 12 (and ``max_actions`` to 0) for ToolBench runs.
     - ``n_chains``: CoT@n.
-    - ``prompt``: prompt variant (``toolbench``, ``stabletoolbench`` or ``default``).
+    - ``prompt``: prompt variant (``toolbench``, ``stabletoolbench``, ``default`` or ``compact``).
     - ``max_backend_errors``: consecutive LLM failures after which a query is abandoned.
     - ``dead_end_backtrack``: levels a DFSDT dead end goes back (1 as in ToolBench's code;
       2 as in an earlier revision that made some of ToolBench's recorded trees).
@@ -43,8 +43,8 @@ class PlannerConfig(Config):
         require(self.max_actions >= 0 and self.toolbench_depth >= 0, "depth limits must be >= 0")
         require(self.max_actions > 0 or self.toolbench_depth > 0, "set max_actions or toolbench_depth (or both)")
         require(self.n_chains >= 1, "n_chains must be >= 1")
-        require(self.prompt in ("toolbench", "stabletoolbench", "default"),
-                "prompt must be 'toolbench', 'stabletoolbench' or 'default'")
+        require(self.prompt in ("toolbench", "stabletoolbench", "default", "compact"),
+                "prompt must be 'toolbench', 'stabletoolbench', 'default' or 'compact'")
         require(self.max_backend_errors >= 1, "max_backend_errors must be >= 1")
         require(self.dead_end_backtrack in (1, 2), "dead_end_backtrack must be 1 or 2")
 

@@ -31,6 +31,7 @@ DEFAULT_DESCRIPTION = (
     "Call this when you are done. return_type 'give_answer' with a complete final_answer (the only text the user "
     "sees), or 'give_up_and_restart' when the task cannot be solved from the current state."
 )
+COMPACT_DESCRIPTION = "End the task: give_answer with the final_answer, or give_up_and_restart."
 ANSWER_OK = '{"response":"successfully giving the final answer."}'
 GAVE_UP = '{"response":"chose to give up and restart"}'
 NO_RETURN_TYPE = '{error:"must have "return_type""}'
@@ -44,8 +45,8 @@ def finish_tool(variant: str = "toolbench") -> dict[str, Any]:
     >>> finish_tool()["function"]["parameters"]["required"]
     ['return_type']
     """
-    description = {"toolbench": TOOLBENCH_DESCRIPTION, "stabletoolbench": STABLETOOLBENCH_DESCRIPTION}.get(
-        variant, DEFAULT_DESCRIPTION)
+    description = {"toolbench": TOOLBENCH_DESCRIPTION, "stabletoolbench": STABLETOOLBENCH_DESCRIPTION,
+                   "compact": COMPACT_DESCRIPTION}.get(variant, DEFAULT_DESCRIPTION)
     return {"type": "function", "function": {
         "name": FINISH,
         "description": description,

@@ -10,6 +10,8 @@ Two variants:
 - ``stabletoolbench``: the same, with the newer ``Finish`` wording of ToolBench's and
   StableToolBench's current ``rapidapi.py`` (the released training data has the older one).
 - ``default``: shorter, clearer wording for general chat models; catalog descriptions.
+- ``compact``: the shortest opening for small local models (one paragraph of rules, the
+  query alone as the user turn, no tool-level list); the embedded tuned model is trained on it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from toolbench.catalog.names import standardize
 from toolbench.errors import ConfigError
 from toolbench.types import Message
 
-VARIANTS = ("toolbench", "stabletoolbench", "default")
-_TEMPLATES = {"toolbench": "toolbench", "stabletoolbench": "toolbench", "default": "default"}
+VARIANTS = ("toolbench", "stabletoolbench", "default", "compact")
+_TEMPLATES = {"toolbench": "toolbench", "stabletoolbench": "toolbench", "default": "default", "compact": "compact"}
 TOOL_DESCRIPTION_LIMIT = 512  # ToolBench cuts tool descriptions in the system prompt
 FUNCTION_DESCRIPTION_LIMIT = 256  # ... and API descriptions in function schemas
 
@@ -124,7 +126,7 @@ def toolbench_property(schema: dict[str, Any]) -> dict[str, Any]:
 def build_task(catalog: Catalog, api_ids: list[str], query: str, variant: str = "toolbench") -> Task:
     """The opening messages and tool schemas (``Finish`` last) for ``query``."""
     render(variant, "user", query="")  # validates the variant
-    if variant != "default":
+    if variant not in ("default", "compact"):
         tools = [toolbench_function(catalog, i) for i in api_ids]
     else:
         tools = [catalog.openai_tool(i) for i in api_ids]

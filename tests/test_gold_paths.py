@@ -7,8 +7,9 @@ import json
 import pytest
 
 from data.builtin_templates import generate_builtin_instructions
-from data.gold_paths import answer_text, gold_calls, gold_trajectories, gold_trajectory, simple_opening
+from data.gold_paths import gold_calls, gold_trajectories, gold_trajectory, simple_opening, value_text
 from data.sft import trajectories_to_examples
+from toolbench.builtin_tools.instruction_set import field_at
 from toolbench.builtin_world import builtin_catalog, builtin_executor
 from toolbench.errors import InputError
 from toolbench.types import FinishReason, Query
@@ -36,10 +37,13 @@ def test_gold_paths_execute_the_real_tools(world):
         assert roles == ["system", "user"] + ["assistant", "tool"] * n + ["assistant"]
         calls = [c for m in trajectory.messages for c in m.tool_calls]
         assert [c.name for c in calls] == [g["name"] for g in query.extra["gold_calls"]] + ["Finish"]
-        for step, answer in zip(trajectory.steps, query.extra["gold_answers"], strict=False):
+        keys = query.extra["answer_keys"]
+        for step, answer, key in zip(trajectory.steps, query.extra["gold_answers"], keys, strict=False):
             response = json.loads(step.observation.content)["response"]
-            assert answer in response.values()  # the observation came from the real tool
-        assert trajectory.final_answer == "; ".join(answer_text(a) for a in query.extra["gold_answers"])
+            assert field_at(response, key) == answer  # the observation came from the real tool
+            assert step.thought == ""  # no thought: the guided decoder starts with the call
+        assert trajectory.final_answer == "; ".join(f"{k.rsplit('.', 1)[-1]}: {value_text(a)}"
+                                                    for k, a in zip(keys, query.extra["gold_answers"], strict=True))
         assert {t["function"]["name"] for t in trajectory.tools} >= {c.name for c in calls}
     examples, dropped = trajectories_to_examples(trajectories)
     assert len(examples) == len(queries) and not dropped

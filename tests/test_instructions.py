@@ -106,13 +106,14 @@ def test_builtin_templates_are_deterministic_with_disjoint_splits(catalog):
     assert not {q.query for q in train} & {q.query for q in held}
     for query in train + held:
         calls = query.extra["gold_calls"]
-        assert len(calls) == (1 if query.group == "G1" else 2)
+        assert len(calls) == 1 if query.group == "G1" else 2 <= len(calls) <= 3
         apis = [catalog.by_function_name(c["name"]) for c in calls]
         assert [a.id for a in apis] == query.relevant_api_ids and set(query.relevant_api_ids) <= set(query.api_ids)
+        assert len({a.tool for a in apis}) == len(apis)  # one call per tool
         if query.group == "G2":
-            assert apis[0].category == apis[1].category and apis[0].tool != apis[1].tool
+            assert len({a.category for a in apis}) == 1
         if query.group == "G3":
-            assert apis[0].category != apis[1].category
+            assert len({a.category for a in apis}) == len(apis)
         assert query.expected_answer is not None
 
 

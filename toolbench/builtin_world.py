@@ -18,6 +18,7 @@ from toolbench.catalog import Catalog
 from toolbench.types import ApiSpec, Query
 
 INSTRUCTIONS_RESOURCE = "builtin_instructions.jsonl"
+EVERYDAY_RESOURCE = "builtin_everyday.jsonl"
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,14 +66,27 @@ def builtin_instructions(groups: list[str] | None = None) -> list[Query]:
     >>> len(queries) >= 20, queries[0].group
     (True, 'G1')
     """
+    return _packaged_queries(INSTRUCTIONS_RESOURCE, groups)
+
+
+def builtin_everyday(groups: list[str] | None = None) -> list[Query]:
+    """The everyday-phrased held-out set (:mod:`toolbench.builtin_tools.everyday_set`).
+
+    >>> queries = builtin_everyday(["G3"])
+    >>> len(queries) >= 10, queries[0].query_id
+    (True, 'everyday-G3-001')
+    """
+    return _packaged_queries(EVERYDAY_RESOURCE, groups)
+
+
+def _packaged_queries(resource: str, groups: list[str] | None) -> list[Query]:
     import json
 
     from toolbench.store import check_version
 
-    text = resources.files("toolbench.resources").joinpath(INSTRUCTIONS_RESOURCE).read_text(encoding="utf-8")
+    text = resources.files("toolbench.resources").joinpath(resource).read_text(encoding="utf-8")
     queries = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            record = check_version(json.loads(line), path=INSTRUCTIONS_RESOURCE, line=number)
-            queries.append(Query.from_dict(record))
+            queries.append(Query.from_dict(check_version(json.loads(line), path=resource, line=number)))
     return [q for q in queries if not groups or q.group in groups]

@@ -266,7 +266,8 @@ def answer_from(responses: list[Any], paths: list[str]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def build_query(number: int, item: Instruction, executor: Any) -> Query:
+def build_query(number: int, item: Instruction, executor: Any, prefix: str = "builtin",
+                source: str = SOURCE) -> Query:
     """Execute one instruction's chain and make its :class:`Query` record."""
     catalog = executor.catalog
     calls: list[dict[str, Any]] = []
@@ -277,26 +278,32 @@ def build_query(number: int, item: Instruction, executor: Any) -> Query:
         responses = run_chain(executor, calls)
     api_ids = list(dict.fromkeys(catalog.by_function_name(c["name"]).id for c in calls))
     return Query(
-        query_id=f"builtin-{item.group}-{number:03d}",
+        query_id=f"{prefix}-{item.group}-{number:03d}",
         query=item.query,
         relevant_api_ids=api_ids,
         expected_answer=answer_from(responses, list(item.answer)),
         group=item.group,
-        extra={"gold_calls": calls, "answer_paths": list(item.answer), "source": SOURCE},
+        extra={"gold_calls": calls, "answer_paths": list(item.answer), "source": source},
     )
 
 
-def build_records() -> list[dict[str, Any]]:
-    """All instruction records, answers computed with the real built-in tools."""
+def build_instruction_records(items: list[Instruction], prefix: str = "builtin",
+                              source: str = SOURCE) -> list[dict[str, Any]]:
+    """Records of ``items`` (ids ``{prefix}-{group}-{number}``), answers computed with the real tools."""
     from toolbench.builtin_world import builtin_executor
 
     executor = builtin_executor(isolation="none")
     counters: dict[str, int] = {}
     records = []
-    for item in INSTRUCTIONS:
+    for item in items:
         counters[item.group] = counters.get(item.group, 0) + 1
-        records.append(build_query(counters[item.group], item, executor).to_dict())
+        records.append(build_query(counters[item.group], item, executor, prefix, source).to_dict())
     return records
+
+
+def build_records() -> list[dict[str, Any]]:
+    """All instruction records, answers computed with the real built-in tools."""
+    return build_instruction_records(INSTRUCTIONS)
 
 
 def main() -> None:  # pragma: no cover - maintenance entry point

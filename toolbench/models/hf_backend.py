@@ -1,6 +1,8 @@
 """The ``hf`` backend: a local transformers causal LM that writes tool calls as text.
 
 ``hf:smollm2`` (the default; also ``hf:`` alone) is the embedded SmolLM2-135M-Instruct,
+``hf:smollm2-tools`` the same model with the LoRA adapter this project trained to use tools
+(package data, with its model card),
 ``hf:/path/to/checkpoint`` a local transformers directory and ``hf:/path/model.gguf`` a
 GGUF file (de-quantised once and cached by :mod:`toolbench.hf_models`). Options:
 ``adapter`` (PEFT LoRA directory), ``device``/``dtype`` (CPU fp32, CUDA bf16 by default),
@@ -9,7 +11,8 @@ seeded per call, so equal prompts give equal replies), ``tool_format`` (``auto``
 the chat template's own ``tools=`` support when it has it, else :data:`DEFAULT_TEXT_FORMAT`),
 ``tool_choice`` (``required`` or a named function pre-fills the start of the call),
 ``guided`` (default on: tool calls in the ``json`` format are schema-guided, see
-:mod:`toolbench.models.guided`; ``optional_args`` all/choose/none) and
+:mod:`toolbench.models.guided`; ``optional_args`` all/choose/none, default ``choose`` with an
+adapter — gold paths write only the arguments a request needs — else ``all``) and
 ``threads`` (torch CPU threads; default ``$TOOLBENCH_HF_THREADS`` or torch's own default,
 all cores: on an idle 2-core machine 2 threads answer a tool call in 0.46 s against 0.76 s
 with 1; on a shared, oversubscribed CPU set 1, because OpenMP threads spin-waiting for
@@ -34,7 +37,7 @@ from typing import Any
 
 from toolbench.errors import ConfigError
 from toolbench.models.base import ChatModel, backends
-from toolbench.models.hf_models import EMBEDDED_MODEL, load_causal_lm
+from toolbench.models.hf_models import EMBEDDED_MODEL, TUNED_MODEL, load_causal_lm, split_model_name
 from toolbench.models.kv_slots import common_prefix_length  # noqa: F401 - re-exported
 from toolbench.models.text_chat import to_text_messages
 from toolbench.models.tool_call_text import TEXT_FORMATS, call_prefill, parse_tool_calls
@@ -111,7 +114,7 @@ class HFChatModel(ChatModel):
         threads: int | None = None,
         reuse_prefix: bool = True,
         guided: bool = True,
-        optional_args: str = "all",
+        optional_args: str | None = None,
         max_batch: int = 8,
         merge_adapter: bool = True,
     ) -> None:
@@ -121,14 +124,17 @@ class HFChatModel(ChatModel):
             raise ConfigError("hf backend: need max_new_tokens >= 1, temperature >= 0, 0 < top_p <= 1, "
                               "max_batch >= 1")
         self.name = name or EMBEDDED_MODEL
-        if optional_args not in ("all", "choose", "none"):
+        if optional_args not in (None, "all", "choose", "none"):
             raise ConfigError("hf backend: optional_args must be all, choose or none")
         self.adapter, self.reuse_prefix, self.guided = adapter, reuse_prefix, guided
-        self.optional_args = optional_args
         chosen = threads or os.environ.get("TOOLBENCH_HF_THREADS")
         self.threads = int(chosen) if chosen else None
         self.max_batch = int(max_batch)
-        self.model, self.tokenizer = load_causal_lm(self.name, device=device, dtype=dtype, adapter=adapter)
+        base, adapter = split_model_name(self.name, adapter)
+        self.adapter = adapter
+        # a tuned model learnt which optional arguments to write; a base model writes them all
+        self.optional_args = optional_args or ("choose" if adapter is not None else "all")
+        self.model, self.tokenizer = load_causal_lm(base, device=device, dtype=dtype, adapter=adapter)
         if adapter is not None and merge_adapter:
             self.model = self.model.merge_and_unload()
         self.device = str(self.model.device)
@@ -244,7 +250,8 @@ class HFChatModel(ChatModel):
     # -- bookkeeping -----------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         return {
-            "backend": "hf", "name": self.name, "adapter": str(self.adapter) if self.adapter else None,
+            "backend": "hf", "name": self.name,
+            "adapter": "packaged" if self.name == TUNED_MODEL else str(self.adapter) if self.adapter else None,
             "device": self.device, "dtype": str(self.model.dtype).removeprefix("torch."),
             "tool_format": self.tool_format, "native_template_tools": self.native, "guided": self.guided,
             "optional_args": self.optional_args,

