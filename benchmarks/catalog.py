@@ -21,9 +21,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from toolbench.catalog import Catalog
-from toolbench.exporters import export_catalog
+from toolbench.catalog.exporters import export_catalog
+from toolbench.catalog.queries import load_queries
 from toolbench.loaders import load_catalog
-from toolbench.queries import load_queries
 
 ROOT = Path(__file__).resolve().parent.parent
 

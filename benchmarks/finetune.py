@@ -1,6 +1,6 @@
 """LoRA fine-tuning throughput: tokens/s, peak memory and (on CUDA) model FLOPs utilisation.
 
-Both paths use the project's trainer (:func:`toolbench.lora.train_lora`) unchanged.
+Both paths use the project's trainer (:func:`toolbench.training.lora.train_lora`) unchanged.
 
 - ``cpu``: the embedded SmolLM2-135M (fp32) on real SFT data — gold solution paths of the
   built-in world's template instructions, tokenised with the chat template and
@@ -52,7 +52,7 @@ def sft_items(max_length: int, count: int) -> list[dict[str, Any]]:
     from data.sft_tokenize import tokenize_examples
     from planner.prompting import build_task
     from toolbench.builtin_world import builtin_catalog, builtin_executor
-    from toolbench.hf_models import load_tokenizer
+    from toolbench.models.hf_models import load_tokenizer
 
     catalog = builtin_catalog()
     executor = builtin_executor(catalog)
@@ -68,7 +68,7 @@ def sft_items(max_length: int, count: int) -> list[dict[str, Any]]:
 
 
 def run_cpu(args: argparse.Namespace) -> dict[str, Any]:
-    from toolbench.lora import LoraTrainConfig, train_lora
+    from toolbench.training.lora import LoraTrainConfig, train_lora
 
     items = sft_items(args.max_length, max(args.steps * args.batch_size, 4))
     config = LoraTrainConfig(model="smollm2", max_steps=args.steps, batch_size=args.batch_size, device="cpu",
@@ -94,7 +94,7 @@ def run_cuda(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from toolbench.lora import LoraTrainConfig, train_lora
+    from toolbench.training.lora import LoraTrainConfig, train_lora
 
     if not torch.cuda.is_available():
         raise SystemExit("no CUDA device: the cuda path needs a GPU (run the cpu path here)")
@@ -142,7 +142,7 @@ def call_validity(trajectory: Any) -> tuple[int, int]:
 
 def run_metrics(run: Path, queries: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
     from evaluator.exact import judge_exact
-    from toolbench.runs import read_run
+    from toolbench.store.run_io import read_run
 
     trajectories = read_run(run)
     verdicts = {v.query_id: v.label for v in judge_exact(trajectories, queries)}
@@ -165,7 +165,7 @@ def run_metrics(run: Path, queries: list[Any]) -> tuple[dict[str, Any], dict[str
 
 def run_loop(args: argparse.Namespace) -> dict[str, Any]:
     """Base vs adapter on the same held-out queries: valid calls, exact pass rate, win rate."""
-    from toolbench.queries import load_queries
+    from toolbench.catalog.queries import load_queries
 
     queries = load_queries(args.queries)
     base, base_verdicts = run_metrics(args.base, queries)

@@ -172,7 +172,7 @@ def main() -> None:
 
     import torch
 
-    from toolbench.hf_models import load_causal_lm
+    from toolbench.models.hf_models import load_causal_lm
 
     if args.threads:
         torch.set_num_threads(args.threads)

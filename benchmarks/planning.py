@@ -38,7 +38,7 @@ def throughput(n_queries: int, latency: float, levels: list[int]) -> list[dict[s
     """(a): wall time per concurrency level against a local server with fixed latency."""
     from tests.planner_fakes import tool_catalog
     from toolbench.executors import build_executor
-    from toolbench.models.base import load_chat_model
+    from toolbench.models import load_chat_model
     from toolbench.models.local_server import LocalOpenAIServer
 
     catalog, table = tool_catalog()
@@ -70,11 +70,11 @@ def methods(n_queries: int, budget: int, max_actions: int, max_new_tokens: int,
     With ``out_dir`` the runs (and the virtual API cache) are kept there, so an interrupted
     benchmark resumes where it stopped; seconds per query then count only this invocation.
     """
+    from toolbench.catalog.queries import load_queries
     from toolbench.executors import build_executor
     from toolbench.loaders import load_catalog
-    from toolbench.models.base import load_chat_model
-    from toolbench.queries import load_queries
-    from toolbench.runs import read_run
+    from toolbench.models import load_chat_model
+    from toolbench.store.run_io import read_run
 
     catalog = load_catalog(shared / "stabletoolbench" / "catalog.json")
     queries = load_queries(shared / "stabletoolbench" / "queries" / "G1_instruction.json", catalog)[:n_queries]

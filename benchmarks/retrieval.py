@@ -81,8 +81,8 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
 
 
 def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    from toolbench.catalog.queries import load_queries
     from toolbench.loaders import load_catalog
-    from toolbench.queries import load_queries
 
     catalog = load_catalog(data / "stabletoolbench" / "catalog.json")
     queries = [q for g in GROUPS for q in load_queries(data / "stabletoolbench" / "queries" / f"{g}.json")]
@@ -131,8 +131,8 @@ def trained_model(args: argparse.Namespace, catalog: Any, train: list[Any]) -> P
 
 
 def seal_tools(data: Path, trained: Path | None, results: dict[str, Any]) -> None:
+    from toolbench.catalog.queries import load_queries
     from toolbench.loaders import load_catalog
-    from toolbench.queries import load_queries
 
     catalog = load_catalog(data / "seal-tools" / "tool.jsonl")
     queries = load_queries(data / "seal-tools" / "dev.jsonl", catalog)

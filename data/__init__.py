@@ -1,1 +1,1 @@
-"""data package of toolbench-kit (see DESIGN.md §1)."""
+"""data package of toolbench-kit (see docs/architecture.md)."""

@@ -21,9 +21,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+from toolbench.calls import FINISH, GIVE_ANSWER
+from toolbench.config import save_config
 from toolbench.errors import InputError
+from toolbench.protocols import Executor
+from toolbench.store.runs import RunDir
 from toolbench.types import (
     FinishReason,
     Message,
@@ -39,7 +44,6 @@ from toolbench.types import (
 logger = logging.getLogger(__name__)
 
 Opening = Callable[[Query], tuple[list[Message], list[dict[str, Any]]]]
-FINISH = "Finish"
 GOLD_METHOD = "gold"
 
 
@@ -130,7 +134,7 @@ def in_schema_order(call: ToolCall, tools: list[dict[str, Any]]) -> ToolCall:
     return ToolCall(call.id, call.name, {k: call.arguments[k] for k in ranked})
 
 
-def gold_trajectory(query: Query, executor: Any, opening: Opening, thoughts: bool = False) -> Trajectory:
+def gold_trajectory(query: Query, executor: Executor, opening: Opening, thoughts: bool = False) -> Trajectory:
     """The gold solution path of ``query`` (see the module docstring); ``thoughts`` writes
     a short deterministic thought before each call."""
     messages, tools = opening(query)
@@ -147,7 +151,7 @@ def gold_trajectory(query: Query, executor: Any, opening: Opening, thoughts: boo
         if not observation.ok:
             return _trajectory(query, messages, tools, steps, started, error=f"{call.name}: {observation.error}")
     answer = final_answer(query, [s.observation for s in steps if s.observation])
-    finish = ToolCall(f"call_{len(calls)}", FINISH, {"return_type": "give_answer", "final_answer": answer})
+    finish = ToolCall(f"call_{len(calls)}", FINISH, {"return_type": GIVE_ANSWER, "final_answer": answer})
     thought = "I have all the information I need." if thoughts else None
     messages.append(Message("assistant", thought, [finish]))
     steps.append(Step(thought or "", finish, Observation(finish.id, "", status=ObservationStatus.FINISH,
@@ -167,7 +171,7 @@ def _trajectory(query: Query, messages: list[Message], tools: list[dict[str, Any
     )
 
 
-def gold_trajectories(queries: Iterable[Query], executor: Any, opening: Opening,
+def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Opening,
                       thoughts: bool = False) -> list[Trajectory]:
     """Gold paths for every query that has gold calls (others are skipped and logged)."""
     out = []
@@ -191,3 +195,15 @@ def simple_opening(catalog: Any, finish_tool: dict[str, Any], system: str = "") 
         return messages, catalog.openai_tools(query.api_ids) + [finish_tool]
 
     return opening
+
+
+def write_gold_run(out: str | Path, trajectories: list[Trajectory], prompt: str, queries_file: str) -> Path:
+    """Write gold paths as a run directory (``results/``, ``trajectories.jsonl``, ``config.json``);
+    ``prompt`` is the planner prompt variant the paths are written in."""
+    run = RunDir(out)
+    for trajectory in trajectories:
+        trajectory.config = {**trajectory.config, "prompt": prompt}
+        run.write_result(trajectory)
+    run.merge()
+    save_config(out, {"method": GOLD_METHOD, "prompt": prompt, "queries": queries_file})
+    return run.path

@@ -281,7 +281,7 @@ def generate_instructions(
 
 def toolbench_query(query: Query, catalog: Catalog) -> dict[str, Any]:
     """A query in ToolBench's query-file format."""
-    from toolbench.exporters import toolbench_doc
+    from toolbench.catalog.exporters import toolbench_doc
 
     relevant = [[catalog.get(a).tool, catalog.get(a).name] for a in query.relevant_api_ids]
     return {"query": query.query, "query_id": query.query_id,

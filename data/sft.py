@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolbench.calls import FINISH
 from toolbench.config import Config, require
 from toolbench.errors import InputError
 from toolbench.jsonutil import dumps_compact
@@ -140,7 +141,7 @@ def messages_from_wire(messages: Iterable[dict[str, Any]]) -> list[Message]:
     ]
 
 
-def count_calls(trajectory: Trajectory, finish_name: str = "Finish") -> int:
+def count_calls(trajectory: Trajectory, finish_name: str = FINISH) -> int:
     """Tool calls on the path, ``Finish`` excluded."""
     return sum(1 for m in trajectory.messages for c in m.tool_calls if c.name != finish_name)
 

@@ -1,4 +1,4 @@
-"""evaluator package of toolbench-kit (see DESIGN.md §1, docs/evaluation.md).
+"""evaluator package of toolbench-kit (see docs/architecture.md, docs/evaluation.md).
 
 Judges (each returns :class:`toolbench.types.Verdict` objects): :mod:`evaluator.pass_rate`
 (ToolEval rules + LLM, SoPR), :mod:`evaluator.win_rate`, :mod:`evaluator.fac`,

@@ -13,16 +13,12 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from toolbench.types import Verdict
-
-SOLVED, UNSOLVED, UNSURE, ERROR = "Solved", "Unsolved", "Unsure", "Error"
-WIN, TIE, LOSS = "win", "tie", "loss"
-CORRECT, INCORRECT = "correct", "incorrect"
+from toolbench.types import Verdict, VerdictLabel
 
 LABEL_SCORES: dict[str, float] = {
-    SOLVED: 1.0, UNSURE: 0.5, UNSOLVED: 0.0, ERROR: 0.0,
-    WIN: 1.0, TIE: 0.5, LOSS: 0.0,
-    CORRECT: 1.0, INCORRECT: 0.0,
+    VerdictLabel.SOLVED: 1.0, VerdictLabel.UNSURE: 0.5, VerdictLabel.UNSOLVED: 0.0, VerdictLabel.ERROR: 0.0,
+    VerdictLabel.WIN: 1.0, VerdictLabel.TIE: 0.5, VerdictLabel.LOSS: 0.0,
+    VerdictLabel.CORRECT: 1.0, VerdictLabel.INCORRECT: 0.0,
 }
 
 
@@ -101,7 +97,7 @@ def mean_std_over_judgings(verdicts: Sequence[Verdict], ids: Sequence[str] | Non
     return mean(rates), pstd(rates)
 
 
-def majority_label(labels: Sequence[str], tie: str = UNSURE) -> str:
+def majority_label(labels: Sequence[str], tie: str = VerdictLabel.UNSURE) -> str:
     """The most frequent label; ``tie`` when the top count is shared (never a coin flip).
 
     >>> majority_label(["Solved", "Solved", "Unsolved"])
@@ -131,7 +127,7 @@ def per_query_scores(verdicts: Sequence[Verdict]) -> dict[str, float]:
     return {q: mean(s) for q, s in scores.items()}
 
 
-def per_query_majority(verdicts: Sequence[Verdict], tie: str = UNSURE) -> dict[str, str]:
+def per_query_majority(verdicts: Sequence[Verdict], tie: str = VerdictLabel.UNSURE) -> dict[str, str]:
     """Majority label of each query over its judgings (ties → ``tie``).
 
     >>> per_query_majority([Verdict("a", "Solved", judging=0), Verdict("a", "Solved", judging=1),
@@ -185,7 +181,7 @@ def wtl_counts(labels: Iterable[str]) -> dict[str, int]:
     {'win': 2, 'tie': 1, 'loss': 1}
     """
     counts = Counter(labels)
-    return {WIN: counts[WIN], TIE: counts[TIE], LOSS: counts[LOSS]}
+    return {label: counts[label] for label in (VerdictLabel.WIN, VerdictLabel.TIE, VerdictLabel.LOSS)}
 
 
 def win_rate(counts: dict[str, int]) -> float:
@@ -194,8 +190,8 @@ def win_rate(counts: dict[str, int]) -> float:
     >>> win_rate({"win": 2, "tie": 1, "loss": 1})
     0.625
     """
-    total = counts[WIN] + counts[TIE] + counts[LOSS]
-    return (counts[WIN] + 0.5 * counts[TIE]) / total if total else math.nan
+    total = counts[VerdictLabel.WIN] + counts[VerdictLabel.TIE] + counts[VerdictLabel.LOSS]
+    return (counts[VerdictLabel.WIN] + 0.5 * counts[VerdictLabel.TIE]) / total if total else math.nan
 
 
 def group_of(query_id: str, groups: dict[str, str]) -> str:

@@ -24,9 +24,10 @@ from evaluator.report import RunResult, build_report
 from evaluator.report import write_report as _write_report
 from evaluator.structured import StructuredAsker
 from evaluator.win_rate import judge_win as _judge_win
-from toolbench.models.base import ChatModel, load_chat_model
+from toolbench.models import load_chat_model
+from toolbench.protocols import ChatModel
 from toolbench.store import append_jsonl
-from toolbench.types import Query, Report, Trajectory, Usage, Verdict
+from toolbench.types import Query, Report, Trajectory, Usage, Verdict, VerdictLabel
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def ast_verdicts(items: Sequence[bfcl.BfclItem], predictions: dict[str, list[dic
     verdicts = []
     for item in items:
         row = bfcl.score(item, predictions.get(item.id, []))
-        label = "correct" if row["valid"] else "incorrect"
+        label = VerdictLabel.CORRECT if row["valid"] else VerdictLabel.INCORRECT
         raw = {"error_type": row["error_type"], "errors": row["errors"], "calls": predictions.get(item.id, [])}
         verdicts.append(Verdict(item.id, label, row["error_type"], "ast", raw, by_rule=True))
     return verdicts

@@ -18,7 +18,7 @@ from typing import Any
 
 from evaluator.ast_check import category_of, check_item
 from toolbench.errors import InputError
-from toolbench.models.base import ChatModel
+from toolbench.protocols import ChatModel
 from toolbench.store import iter_jsonl
 from toolbench.types import Message, Usage
 

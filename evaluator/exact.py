@@ -22,10 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evaluator.aggregate import CORRECT, INCORRECT
 from evaluator.rules import rule_reason
 from toolbench.config import Config, require
-from toolbench.types import Query, Trajectory, Verdict
+from toolbench.types import Query, Trajectory, Verdict, VerdictLabel
 
 _NUMBER = re.compile(r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
@@ -206,9 +205,11 @@ def judge_exact(
         want = expected[t.query_id]
         reason = rule_reason(t)
         if reason is not None:
-            verdicts.append(Verdict(t.query_id, INCORRECT, reason, "exact", {"expected": want}, by_rule=True))
+            verdicts.append(Verdict(t.query_id, VerdictLabel.INCORRECT, reason, "exact", {"expected": want},
+                                    by_rule=True))
             continue
         ok = matches(t.final_answer, want, config)
         text = f"expected {want!r} {'found' if ok else 'not found'} in the final answer"
-        verdicts.append(Verdict(t.query_id, CORRECT if ok else INCORRECT, text, "exact", {"expected": want}))
+        label = VerdictLabel.CORRECT if ok else VerdictLabel.INCORRECT
+        verdicts.append(Verdict(t.query_id, label, text, "exact", {"expected": want}))
     return verdicts

@@ -1,7 +1,8 @@
 """Load what the judges read: runs in any supported format, their groups and trajectory links.
 
-Formats are read by :mod:`toolbench.formats` (our run directories and ``trajectories.jsonl``,
-ToolBench answer directories ``{qid}_{method}.json``, StableToolEval converted files).
+Runs are read by :func:`toolbench.store.run_io.read_run_source` (our run directories and
+``trajectories.jsonl``, ToolBench answer directories ``{qid}_{method}.json``, StableToolEval
+converted files), which also says which file each trajectory came from.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolbench.catalog.queries import group_from_filename
 from toolbench.errors import InputError
-from toolbench.formats import detect_format, read_trajectories
-from toolbench.queries import group_from_filename
+from toolbench.store.run_io import RunSource, read_run_source
 from toolbench.types import Query, Trajectory
 
 
@@ -62,30 +63,11 @@ def run_name(path: Path, fmt: str) -> str:
     return path.name or str(path)
 
 
-def _trajectory_files(path: Path, fmt: str, trajectories: list[Trajectory]) -> dict[str, Path]:
-    if path.is_file():
-        return {t.query_id: path for t in trajectories}
-    if fmt == "trajectories":
-        from toolbench.runs import RunDir
-
-        run = RunDir(path)
-        files = {t.query_id: run.result_path(t.query_id) for t in trajectories}
-        return {q: p for q, p in files.items() if p.is_file()}
-    return {}
-
-
-def _answer_files(path: Path) -> tuple[list[Trajectory], dict[int, Path]]:
-    """ToolBench answer files one by one (ids repeat across G1/G2/G3 folders); group from the folder."""
-    from toolbench.formats.toolbench_answer import ANSWER_FILE_RE, read_answer_file
-
-    trajectories, files = [], {}
-    for file in sorted(p for p in path.rglob("*.json") if ANSWER_FILE_RE.match(p.name)):
-        t = read_answer_file(file)
-        if not t.config.get("group") and group_from_filename(file.parent.name):
+def _groups_from_folders(source: RunSource) -> None:
+    """ToolBench answer trees (ids repeat across G1/G2/G3 folders): the group from the folder."""
+    for t, file in zip(source.trajectories, source.files, strict=True):
+        if file is not None and not t.config.get("group") and group_from_filename(file.parent.name):
             t.config["group"] = group_from_filename(file.parent.name)
-        files[id(t)] = file
-        trajectories.append(t)
-    return trajectories, files
 
 
 def qualify_duplicates(trajectories: list[Trajectory]) -> None:
@@ -107,17 +89,13 @@ def qualify_duplicates(trajectories: list[Trajectory]) -> None:
 
 def load_run(path: str | Path, fmt: str = "auto", name: str | None = None) -> LoadedRun:
     """Read one run (see the module docstring)."""
-    path = Path(path)
-    fmt = detect_format(path) if fmt == "auto" else fmt
-    if fmt == "toolbench" and path.is_dir():
-        trajectories, by_object = _answer_files(path)
-        qualify_duplicates(trajectories)
-        files = {t.query_id: by_object[id(t)] for t in trajectories}
-    else:
-        trajectories = read_trajectories(path, fmt)
-        files = _trajectory_files(path, fmt, trajectories)
-        qualify_duplicates(trajectories)
-    return LoadedRun(name or run_name(path, fmt), path, fmt, trajectories, files)
+    source = read_run_source(path, fmt)
+    if source.format == "toolbench" and source.path.is_dir():
+        _groups_from_folders(source)
+    qualify_duplicates(source.trajectories)
+    files = {t.query_id: f for t, f in zip(source.trajectories, source.files, strict=True) if f is not None}
+    return LoadedRun(name or run_name(source.path, source.format), source.path, source.format, source.trajectories,
+                     files)
 
 
 def load_runs(paths: list[str | Path], fmt: str = "auto") -> list[LoadedRun]:

@@ -1,4 +1,4 @@
-"""The pass-rate judge (ToolEval / StableToolBench SoPR semantics, DESIGN.md §4).
+"""The pass-rate judge (ToolEval / StableToolBench SoPR semantics; docs/evaluation.md).
 
 Per trajectory and judging: rules first (no Finish, empty answer, give-up → Unsolved,
 no LLM call); otherwise the judge labels the final answer Solved / Unsolved / Unsure and,
@@ -14,16 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evaluator.aggregate import ERROR, SOLVED, UNSOLVED, UNSURE
 from evaluator.describe import answer_details
 from evaluator.rules import rule_reason
 from evaluator.structured import CHECK_ANSWER, PARSE_ANSWER, TASK_SOLVABLE, Answer, StructuredAsker
 from toolbench.config import Config, require
-from toolbench.types import Trajectory, Verdict
+from toolbench.types import Trajectory, Verdict, VerdictLabel
 
 logger = logging.getLogger(__name__)
 
-UNJUDGED = "Unjudged"  # no judge model was given and no rule decided
 
 
 @dataclass(frozen=True)
@@ -48,13 +46,13 @@ def tooleval_passed(answer_status: str, task_status: str) -> str:
     >>> tooleval_passed("Unsure", "Solvable"), tooleval_passed("Unsolved", "Solvable")
     ('Unsure', 'Failed')
     """
-    if answer_status == SOLVED:
+    if answer_status == VerdictLabel.SOLVED:
         return "Passed"
     if task_status == "Unsolvable":
         return "Passed"
-    if answer_status == UNSOLVED and task_status == "Solvable":
+    if answer_status == VerdictLabel.UNSOLVED and task_status == "Solvable":
         return "Failed"
-    if answer_status in (UNSOLVED, UNSURE) and task_status in ("Solvable", "Unsure"):
+    if answer_status in (VerdictLabel.UNSOLVED, VerdictLabel.UNSURE) and task_status in ("Solvable", "Unsure"):
         return "Unsure"
     return "Failed"
 
@@ -64,7 +62,7 @@ def rule_verdict(trajectory: Trajectory, judging: int = 0, judge: str = "rules")
     reason = rule_reason(trajectory)
     if reason is None:
         return None
-    return Verdict(trajectory.query_id, UNSOLVED, reason, judge, {"rule": reason}, judging, by_rule=True)
+    return Verdict(trajectory.query_id, VerdictLabel.UNSOLVED, reason, judge, {"rule": reason}, judging, by_rule=True)
 
 
 def _judge_name(asker: StructuredAsker) -> str:
@@ -82,16 +80,16 @@ def judge_one(
             by_rule.raw["passed"] = "Failed"
         return by_rule
     if asker is None:
-        return Verdict(trajectory.query_id, UNJUDGED, "no judge model given", "rules", None, judging)
+        return Verdict(trajectory.query_id, VerdictLabel.UNJUDGED, "no judge model given", "rules", None, judging)
     raw: dict[str, Any] = {}
     answer = asker.ask(CHECK_ANSWER, {"query": trajectory.query, "answer": trajectory.final_answer}, judging=judging)
     raw["check_answer_status"] = _record(answer)
-    if answer.value == UNSURE:
+    if answer.value == VerdictLabel.UNSURE:
         details = answer_details(trajectory, obs_limit=config.obs_chars, total_limit=config.details_chars)
         variables = {"query": trajectory.query, "answer": trajectory.final_answer, "answer_details": details}
         answer = asker.ask(PARSE_ANSWER, variables, judging=judging)
         raw["parse_answer_status"] = _record(answer)
-    label = answer.value if answer.value is not None else ERROR
+    label = answer.value if answer.value is not None else VerdictLabel.ERROR
     if config.solvability_check:
         raw.update(_solvability(asker, trajectory, label, judging))
     return Verdict(trajectory.query_id, label, answer.reason or answer.error, _judge_name(asker), raw, judging)
@@ -99,12 +97,12 @@ def judge_one(
 
 def _solvability(asker: StructuredAsker, trajectory: Trajectory, label: str, judging: int) -> dict[str, Any]:
     """ToolEval's solvability check (only when the answer is not Solved)."""
-    if label == SOLVED:
+    if label == VerdictLabel.SOLVED:
         return {"task_status": "Solvable", "passed": "Passed"}
     tools = [_tool_brief(t) for t in trajectory.tools]
     task = asker.ask(TASK_SOLVABLE, {"query": trajectory.query, "tools": tools}, judging=judging)
-    status = task.value or UNSURE
-    answer_status = label if label != ERROR else UNSURE
+    status = task.value or VerdictLabel.UNSURE
+    answer_status = label if label != VerdictLabel.ERROR else VerdictLabel.UNSURE
     passed = tooleval_passed(answer_status, status)
     return {"check_task_solvable": _record(task), "task_status": status, "passed": passed}
 

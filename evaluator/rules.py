@@ -7,9 +7,8 @@ finished with an empty final answer. Everything else goes to the LLM judge.
 
 from __future__ import annotations
 
+from toolbench.calls import GIVE_UP
 from toolbench.types import FinishReason, Trajectory
-
-GIVE_UP_MARK = "give_up_and_restart"
 
 _REASONS = {
     FinishReason.NO_FINISH: "no Finish call",
@@ -34,11 +33,7 @@ def rule_reason(trajectory: Trajectory) -> str | None:
         return _REASONS.get(trajectory.finish_reason, f"finish reason {trajectory.finish_reason.value}")
     if not trajectory.final_answer.strip():
         return "empty final answer"
-    if GIVE_UP_MARK in trajectory.final_answer:
+    if GIVE_UP in trajectory.final_answer:
         return "gave up (give_up_and_restart in the final answer)"
     return None
 
-
-def unsolved_by_rule(trajectory: Trajectory) -> bool:
-    """True when :func:`rule_reason` decides the trajectory (no LLM call needed)."""
-    return rule_reason(trajectory) is not None

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from evaluator.cache import JudgeCache, cache_key
 from evaluator.prompting import render
 from toolbench.errors import ToolbenchError
-from toolbench.models.base import ChatModel
-from toolbench.types import AssistantMessage, Message, Usage
+from toolbench.protocols import ChatModel
+from toolbench.types import AssistantMessage, Message, Usage, VerdictLabel
 
 logger = logging.getLogger(__name__)
 _COUNT_LOCK = threading.Lock()
@@ -59,14 +59,14 @@ class JudgeFunction:
         }
 
 
-STATUS = ("Solved", "Unsolved", "Unsure")
+STATUS = (VerdictLabel.SOLVED, VerdictLabel.UNSOLVED, VerdictLabel.UNSURE)
 CHECK_ANSWER = JudgeFunction("check_answer_status", "check_answer_status", "answer_status", STATUS)
 PARSE_ANSWER = JudgeFunction("parse_answer_status", "parse_answer_status", "answer_status", STATUS)
 TASK_SOLVABLE = JudgeFunction(
     "check_task_solvable", "check_task_solvable", "task_status", ("Solvable", "Unsolvable", "Unsure")
 )
 BETTER_ANSWER = JudgeFunction("select_better_answer", "select_better_answer", "index", (0, 1))
-FAC = JudgeFunction("check_final_answer", "fac", "answer_status", ("Solved", "Unsolved"))
+FAC = JudgeFunction("check_final_answer", "fac", "answer_status", (VerdictLabel.SOLVED, VerdictLabel.UNSOLVED))
 
 
 @dataclass

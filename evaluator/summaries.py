@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from evaluator import aggregate as agg
-from evaluator.pass_rate import UNJUDGED
-from toolbench.types import Trajectory, Verdict
+from toolbench.types import Trajectory, Verdict, VerdictLabel
+
+WTL = (VerdictLabel.WIN, VerdictLabel.TIE, VerdictLabel.LOSS)
 
 
 def _scored(verdicts: Sequence[Verdict]) -> list[Verdict]:
-    return [v for v in verdicts if v.label != UNJUDGED]
+    return [v for v in verdicts if v.label != VerdictLabel.UNJUDGED]
 
 
 def cost_metrics(trajectories: Sequence[Trajectory]) -> dict[str, float]:
@@ -55,7 +56,7 @@ def label_metrics(verdicts: Sequence[Verdict], *, seed: int = 0, resamples: int 
         "n": len(per_query), "judgings": len(agg.by_judging(scored)), "mean": mean, "std": std,
         "majority_rate": agg.mean([agg.label_score(m) for m in majority.values()]),
         "ci_low": lo, "ci_high": hi,
-        "by_rule": sum(v.by_rule for v in scored), "errors": sum(v.label == agg.ERROR for v in scored),
+        "by_rule": sum(v.by_rule for v in scored), "errors": sum(v.label == VerdictLabel.ERROR for v in scored),
         "unjudged": len(verdicts) - len(scored),
         "labels": dict(sorted(agg.Counter(v.label for v in verdicts).items())),
     }
@@ -84,11 +85,11 @@ def verdict_rows(run: str, verdicts: Sequence[Verdict], groups: dict[str, str],
     for qid, vs in by_query.items():
         vs = sorted(vs, key=lambda v: v.judging)
         scored = _scored(vs)
-        tie = agg.TIE if vs[0].label in (agg.WIN, agg.TIE, agg.LOSS) else agg.UNSURE
+        tie = VerdictLabel.TIE if vs[0].label in WTL else VerdictLabel.UNSURE
         row: dict[str, Any] = {
             "run": run, "query_id": qid, "group": agg.group_of(qid, groups),
             "labels": [v.label for v in vs],
-            "majority": agg.majority_label([v.label for v in scored], tie=tie) if scored else UNJUDGED,
+            "majority": agg.majority_label([v.label for v in scored], tie=tie) if scored else VerdictLabel.UNJUDGED,
             "score": agg.mean([agg.label_score(v.label) for v in scored]) if scored else None,
             "by_rule": vs[0].by_rule, "reason": vs[0].reason[:300],
             "trajectory": (links or {}).get(qid, ""),
@@ -109,8 +110,8 @@ def group_table(verdicts: Sequence[Verdict], groups: dict[str, str], *, seed: in
     """Per group: n, mean per-query score, bootstrap 95% CI (+ W/T/L for win verdicts)."""
     scored = _scored(verdicts)
     table = agg.group_summary(agg.per_query_scores(scored), groups, seed=seed, resamples=resamples)
-    if scored and scored[0].label in (agg.WIN, agg.TIE, agg.LOSS):
-        majority = agg.per_query_majority(scored, tie=agg.TIE)
+    if scored and scored[0].label in WTL:
+        majority = agg.per_query_majority(scored, tie=VerdictLabel.TIE)
         for name in table:
             table[name].update(agg.wtl_counts(m for q, m in majority.items() if agg.group_of(q, groups) == name))
     return table
@@ -125,7 +126,7 @@ def win_metrics(verdicts: Sequence[Verdict], *, seed: int = 0, resamples: int = 
     (2, 1, 1, 0.625)
     """
     metrics = label_metrics(verdicts, seed=seed, resamples=resamples)
-    counts = agg.wtl_counts(agg.per_query_majority(_scored(verdicts), tie=agg.TIE).values())
+    counts = agg.wtl_counts(agg.per_query_majority(_scored(verdicts), tie=VerdictLabel.TIE).values())
     metrics.update(counts)
     metrics["win_rate"] = agg.win_rate(counts)
     metrics["llm_decided"] = sum(1 for v in verdicts if not v.by_rule)

@@ -12,16 +12,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from evaluator.aggregate import ERROR, LOSS, SOLVED, TIE, UNSURE, WIN
 from evaluator.describe import answer_block, same_answer
-from evaluator.pass_rate import UNJUDGED, PassConfig, judge_pass
+from evaluator.pass_rate import PassConfig, judge_pass
 from evaluator.structured import BETTER_ANSWER, StructuredAsker
 from toolbench.errors import InputError
-from toolbench.types import Trajectory, Verdict
+from toolbench.types import Trajectory, Verdict, VerdictLabel
 
 logger = logging.getLogger(__name__)
 
-_RANK = {SOLVED: 3, UNSURE: 2, UNJUDGED: 1}
+_RANK = {VerdictLabel.SOLVED: 3, VerdictLabel.UNSURE: 2, VerdictLabel.UNJUDGED: 1}
 
 
 def pass_rank(label: str) -> int:
@@ -45,7 +44,7 @@ def decide_by_labels(candidate: str, reference: str) -> str | None:
     a, b = pass_rank(candidate), pass_rank(reference)
     if a == b:
         return None
-    return WIN if a > b else LOSS
+    return VerdictLabel.WIN if a > b else VerdictLabel.LOSS
 
 
 def combine_orders(first: int | None, second: int | None) -> str:
@@ -59,10 +58,10 @@ def combine_orders(first: int | None, second: int | None) -> str:
     prefers_candidate = [first == 0, second == 1]
     prefers_reference = [first == 1, second == 0]
     if all(prefers_candidate):
-        return WIN
+        return VerdictLabel.WIN
     if all(prefers_reference):
-        return LOSS
-    return TIE
+        return VerdictLabel.LOSS
+    return VerdictLabel.TIE
 
 
 def pair_up(candidates: Sequence[Trajectory], references: Sequence[Trajectory]) -> list[tuple[Trajectory, Trajectory]]:
@@ -101,7 +100,8 @@ def judge_win(
     def run(job: tuple[int, Trajectory, Trajectory]) -> Verdict:
         judging, c, r = job
         key = (judging % config.judgings, c.query_id)
-        return judge_pair(asker, c, r, cand.get(key, UNJUDGED), ref.get(key, UNJUDGED), judging)
+        unjudged = VerdictLabel.UNJUDGED
+        return judge_pair(asker, c, r, cand.get(key, unjudged), ref.get(key, unjudged), judging)
 
     return asker.map(run, jobs) if asker is not None else [run(j) for j in jobs]
 
@@ -118,9 +118,10 @@ def judge_pair(
         reason = f"pass labels decide: {cand_label} vs {ref_label}"
         return Verdict(qid, decided, reason, "pass-labels", raw, judging, by_rule=True)
     if same_answer(candidate, reference):
-        return Verdict(qid, TIE, "identical answers", "rules", raw, judging, by_rule=True)
+        return Verdict(qid, VerdictLabel.TIE, "identical answers", "rules", raw, judging, by_rule=True)
     if asker is None:
-        return Verdict(qid, TIE, "equal pass labels and no judge model: counted as a tie", "rules", raw, judging)
+        reason = "equal pass labels and no judge model: counted as a tie"
+        return Verdict(qid, VerdictLabel.TIE, reason, "rules", raw, judging)
     a, b = answer_block(candidate), answer_block(reference)
     first = asker.ask(BETTER_ANSWER, {"query": candidate.query, "answer_0": a, "answer_1": b}, judging=judging)
     second = asker.ask(BETTER_ANSWER, {"query": candidate.query, "answer_0": b, "answer_1": a}, judging=judging)
@@ -130,7 +131,8 @@ def judge_pair(
     ]
     label = combine_orders(first.value, second.value)
     if first.error or second.error:
-        raw["error"] = ERROR
-    reason = first.reason if label == WIN else second.reason if label == LOSS else "the two orders disagree"
+        raw["error"] = VerdictLabel.ERROR
+    by_order = {VerdictLabel.WIN: first.reason, VerdictLabel.LOSS: second.reason}
+    reason = by_order.get(label, "the two orders disagree")
     desc = asker.judge_id
     return Verdict(qid, label, reason, f"{desc.get('backend', '')}:{desc.get('name', '')}", raw, judging)

@@ -1,4 +1,4 @@
-"""planner package of toolbench-kit: prompts, DFSDT / CoT search, the runner (DESIGN.md §1, §4).
+"""planner package of toolbench-kit: prompts, DFSDT / CoT search, the runner (docs/architecture.md, docs/planner.md).
 
 Library use::
 

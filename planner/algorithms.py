@@ -13,8 +13,7 @@ from planner.dfsdt import run_dfsdt
 from planner.prompting import build_task
 from planner.search import BudgetExhausted, QueryAborted, Search
 from toolbench.catalog import Catalog
-from toolbench.executors.base import Executor
-from toolbench.models.base import ChatModel
+from toolbench.protocols import ChatModel, Executor
 from toolbench.registry import Registry
 from toolbench.types import Query, Trajectory
 

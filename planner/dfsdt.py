@@ -37,7 +37,7 @@ def previous_candidates(state: Node) -> list[dict[str, Any]]:
         if node is None or not (node.message and node.message.tool_calls):
             continue
         call = node.message.tool_calls[0]
-        from toolbench.formats.common import arguments_text
+        from toolbench.calls import arguments_text
 
         observation = node.observations[0].content if node.observations else ""
         out.append({"name": call.name, "arguments": arguments_text(call.arguments), "function_output": observation,

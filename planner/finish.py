@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from toolbench.formats.common import FINISH, GIVE_ANSWER, GIVE_UP, parse_finish_arguments
+from toolbench.calls import FINISH, GIVE_ANSWER, GIVE_UP, parse_finish_arguments
 from toolbench.types import Observation, ObservationStatus, Provenance, ToolCall
 
 TOOLBENCH_DESCRIPTION = (
@@ -107,6 +107,3 @@ def handle_finish(call: ToolCall) -> FinishOutcome:
         return FinishOutcome(obs(ANSWER_OK, ObservationStatus.FINISH), GIVE_ANSWER, str(data["final_answer"]))
     return FinishOutcome(obs(BAD_RETURN_TYPE, ObservationStatus.INVALID_INPUT), str(return_type))
 
-
-def is_finish(call: ToolCall) -> bool:
-    return call.name == FINISH

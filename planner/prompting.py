@@ -23,8 +23,8 @@ from typing import Any
 
 from planner.finish import finish_tool
 from toolbench.catalog import Catalog
+from toolbench.catalog.names import standardize
 from toolbench.errors import ConfigError
-from toolbench.names import standardize
 from toolbench.types import Message
 
 VARIANTS = ("toolbench", "stabletoolbench", "default", "compact")

@@ -3,7 +3,7 @@
 :func:`run_queries` is the library entry point (``toolbench plan`` and ``toolbench run``
 call it). Queries run on a bounded thread pool (``concurrency``): LLM calls of different
 queries overlap, one query's search stays sequential. Each finished query is written
-atomically to ``results/{qid}.json`` (see :mod:`toolbench.runs`); a resumed run skips
+atomically to ``results/{qid}.json`` (see :mod:`toolbench.store.runs`); a resumed run skips
 finished query ids. Ctrl-C stops new LLM calls, lets running calls return, leaves
 unfinished queries unwritten, merges ``trajectories.jsonl`` and re-raises.
 """
@@ -25,10 +25,9 @@ from planner.search import Cancelled
 from toolbench.catalog import Catalog
 from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError, ToolbenchError
-from toolbench.executors.base import Executor
-from toolbench.models.base import ChatModel
-from toolbench.runs import CONFIG, RunDir
+from toolbench.protocols import ChatModel, Executor, Index
 from toolbench.store import read_json
+from toolbench.store.runs import CONFIG, RunDir
 from toolbench.types import FinishReason, Query, Trajectory
 
 logger = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ class RunStats:
 Progress = Callable[[RunStats], None]
 
 
-def select_apis(query: Query, catalog: Catalog, index: Any = None, k: int = 5,
+def select_apis(query: Query, catalog: Catalog, index: Index | None = None, k: int = 5,
                 always: bool = False) -> tuple[list[str], list[list[Any]]]:
     """The APIs offered for ``query``: its own list, else the top ``k`` from ``index``.
 
@@ -118,7 +117,7 @@ def run_queries(
     config: PlannerConfig,
     out_dir: str | Path,
     *,
-    index: Any = None,
+    index: Index | None = None,
     k: int = 5,
     always_retrieve: bool = False,
     concurrency: int = 1,
@@ -158,7 +157,7 @@ def run_queries(
 
 
 def _solve_one(query: Query, catalog: Catalog, model: ChatModel, executor: Executor, config: PlannerConfig,
-               run: RunDir, index: Any, k: int, always: bool, stop: threading.Event) -> Trajectory | None:
+               run: RunDir, index: Index | None, k: int, always: bool, stop: threading.Event) -> Trajectory | None:
     try:
         api_ids, retrieved = select_apis(query, catalog, index, k, always)
         trajectory = solve(query, catalog, model, executor, config, api_ids=api_ids,

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from planner.config import PlannerConfig
 from planner.finish import handle_finish
 from planner.prompting import Task
+from toolbench.calls import FINISH
 from toolbench.errors import BackendError, ToolbenchError
-from toolbench.executors.base import Executor
-from toolbench.formats.common import FINISH
-from toolbench.models.base import ChatModel
+from toolbench.protocols import ChatModel, Executor
 from toolbench.types import (
     AssistantMessage,
     FinishReason,

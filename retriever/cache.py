@@ -18,7 +18,7 @@ from typing import Any
 
 from retriever.documents import document_hash
 from retriever.encoders import Encoder
-from toolbench.names import stable_hash
+from toolbench.catalog.names import stable_hash
 from toolbench.paths import cache_dir
 from toolbench.store import atomic_write_json
 

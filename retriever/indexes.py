@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from retriever.bm25 import BM25Index
 from retriever.dense import DenseIndex
@@ -23,22 +24,42 @@ from retriever.hybrid import HybridIndex
 from retriever.index_store import IndexConfig, read_metadata, staged_directory
 from toolbench.catalog import Catalog
 from toolbench.errors import InputError
+from toolbench.protocols import Index  # the protocol lives in core; re-exported here
+from toolbench.registry import Registry
 from toolbench.types import ApiSpec
 
 logger = logging.getLogger(__name__)
 
 
-class Index(Protocol):
-    """What every index offers."""
+@dataclass(frozen=True)
+class IndexKind:
+    """How to build and load one kind of index (``bm25``, ``dense``, ``hybrid``)."""
 
-    kind: str
-    api_ids: list[str]
+    build: Callable[[list[str], list[str], IndexConfig, Encoder | str | None, bool, bool], Index]
+    load: Callable[[Path, dict[str, Any], Encoder | str | None], Index]
 
-    def retrieve(self, query: str, k: int = 10) -> list[tuple[str, float]]: ...
 
-    def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]: ...
+def _encoder(encoder: Encoder | str | None) -> Encoder:
+    return encoder if encoder is not None and not isinstance(encoder, str) else load_encoder(encoder)
 
-    def save(self, directory: Path) -> None: ...
+
+def _build_dense(api_ids: list[str], documents: list[str], config: IndexConfig, encoder: Encoder | str | None,
+                 cache: bool, show_progress: bool) -> DenseIndex:
+    return DenseIndex.build(api_ids, documents, _encoder(encoder), config, cache=cache, show_progress=show_progress)
+
+
+def _build_hybrid(api_ids: list[str], documents: list[str], config: IndexConfig, encoder: Encoder | str | None,
+                  cache: bool, show_progress: bool) -> HybridIndex:
+    dense = _build_dense(api_ids, documents, config, encoder, cache, show_progress)
+    return HybridIndex.from_parts(dense, BM25Index.build(api_ids, documents, config), config)
+
+
+INDEX_KINDS: Registry[IndexKind] = Registry("index kind")
+INDEX_KINDS.register("bm25")(IndexKind(
+    build=lambda api_ids, documents, config, encoder, cache, show_progress: BM25Index.build(api_ids, documents, config),
+    load=lambda directory, meta, encoder: BM25Index.load(directory, meta)))
+INDEX_KINDS.register("dense")(IndexKind(build=_build_dense, load=DenseIndex.load))
+INDEX_KINDS.register("hybrid")(IndexKind(build=_build_hybrid, load=HybridIndex.load))
 
 
 def check_apis(apis: Catalog | Iterable[ApiSpec]) -> list[ApiSpec]:
@@ -73,16 +94,7 @@ def build_index(
     """Index ``catalog`` and save it atomically to ``out_dir`` (``None``: keep in memory only)."""
     config = (config or IndexConfig()).replace(kind=kind)
     api_ids, documents = catalog_documents(check_apis(catalog))
-    index: Index
-    if kind == "bm25":
-        index = BM25Index.build(api_ids, documents, config)
-    else:
-        enc = encoder if encoder is not None and not isinstance(encoder, str) else load_encoder(encoder)
-        dense = DenseIndex.build(api_ids, documents, enc, config, cache=cache, show_progress=show_progress)
-        if kind == "dense":
-            index = dense
-        else:
-            index = HybridIndex.from_parts(dense, BM25Index.build(api_ids, documents, config), config)
+    index = INDEX_KINDS.get(kind).build(api_ids, documents, config, encoder, cache, show_progress)
     if out_dir is not None:
         with staged_directory(out_dir) as staging:
             index.save(staging)
@@ -94,11 +106,7 @@ def load_index(directory: str | Path, encoder: Encoder | str | None = None) -> I
     """Load an index directory; checks its files and that ``encoder`` (if given) matches."""
     directory = Path(directory)
     meta = read_metadata(directory)
-    if meta["kind"] == "bm25":
-        return BM25Index.load(directory, meta)
-    if meta["kind"] == "dense":
-        return DenseIndex.load(directory, meta, encoder)
-    return HybridIndex.load(directory, meta, encoder)
+    return INDEX_KINDS.get(meta["kind"]).load(directory, meta, encoder)
 
 
 def index_info(directory: str | Path) -> dict[str, Any]:

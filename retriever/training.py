@@ -26,7 +26,7 @@ from retriever.training_data import Pair, Triplet, make_triplets, query_pairs
 from toolbench.catalog import Catalog
 from toolbench.config import Config, require, save_config
 from toolbench.errors import InputError
-from toolbench.hf_models import warmup_argument
+from toolbench.models.hf_models import warmup_argument
 from toolbench.store import atomic_write_json
 from toolbench.types import Query
 

@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 from toolbench.catalog import Catalog
+from toolbench.catalog.pyfunc import function_table
 from toolbench.models.base import ChatModel
-from toolbench.pyfunc import function_table
 from toolbench.types import AssistantMessage, Message, ToolCall, Usage
 
 

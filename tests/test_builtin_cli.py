@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 
 
 def test_tools_list_builtin(capsys: pytest.CaptureFixture[str]) -> None:

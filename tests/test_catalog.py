@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from toolbench.catalog import Catalog, build_name_map, merge_specs
-from toolbench.names import FUNCTION_NAME_RE
+from toolbench.catalog.catalog import Catalog, build_name_map, merge_specs
+from toolbench.catalog.names import FUNCTION_NAME_RE
 from toolbench.types import ApiSpec
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ def test_stats_of_the_packaged_example(capsys: pytest.CaptureFixture[str]) -> No
 def test_stats_table_per_source_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tools = tmp_path / "fs.json"
     tools.write_text(json.dumps({"tools": [{"name": "read", "inputSchema": {"type": "object"}}]}))
-    from toolbench.commands.catalog import example_catalog_path
+    from toolbench.app.commands.catalog import example_catalog_path
 
     code, out, _ = run(capsys, "catalog", "stats", str(example_catalog_path()), str(tools), "--json")
     stats = json.loads(out)
@@ -45,7 +45,7 @@ def test_stats_table_per_source_format(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_export_openai_and_toolbench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from toolbench.commands.catalog import example_catalog_path
+    from toolbench.app.commands.catalog import example_catalog_path
 
     out_file = tmp_path / "out" / "tools.json"
     code, out, _ = run(capsys, "catalog", "export", str(example_catalog_path()), "--format", "openai",

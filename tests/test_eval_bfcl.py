@@ -8,7 +8,7 @@ import pytest
 
 from evaluator import api, bfcl
 from evaluator.ast_check import ground_truth_output
-from toolbench.cli import main
+from toolbench.app.cli import main
 from toolbench.models.scripted import ScriptedModel
 
 

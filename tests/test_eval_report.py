@@ -9,8 +9,8 @@ import re
 import pytest
 
 from evaluator.report import RunResult, build_report, write_report
-from toolbench.cli import main
-from toolbench.runs import RunDir
+from toolbench.app.cli import main
+from toolbench.store.runs import RunDir
 from toolbench.types import FinishReason, Query, Trajectory, Usage, Verdict
 
 EXAMPLE = "stabletoolbench/data_example"

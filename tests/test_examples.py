@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from toolbench.app.pipeline import build_catalog, select_queries
+from toolbench.app.run_config import load_run_config
 from toolbench.executors import build_executor
-from toolbench.pipeline import build_catalog, select_queries
-from toolbench.run_config import load_run_config
 from toolbench.types import ToolCall
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from toolbench.catalog import Catalog
+from toolbench.catalog.pyfunc import function_table
 from toolbench.errors import ConfigError
 from toolbench.executors import build_executor, executor_kinds
 from toolbench.executors.observe import observation_content
-from toolbench.pyfunc import function_table
 from toolbench.types import ObservationStatus, Provenance, ToolCall
 
 _release = threading.Event()
@@ -179,8 +179,8 @@ def test_functions_from_a_module_file(tmp_path: Path) -> None:
         "    '''Upper-case a text.\n\n    Args:\n        text: The text.\n    '''\n"
         "    return text.upper()\n"
     )
+    from toolbench.catalog.pyfunc import tools_in_module
     from toolbench.executors.python import load_module
-    from toolbench.pyfunc import tools_in_module
 
     specs, _ = function_table(tools_in_module(load_module(str(path))))
     executor = build_executor("python", Catalog(specs), modules=[str(path)])

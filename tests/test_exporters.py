@@ -9,10 +9,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from toolbench.catalog import Catalog
+from toolbench.catalog.exporters import export_catalog, to_openai, to_toolbench
+from toolbench.catalog.names import FUNCTION_NAME_RE
 from toolbench.errors import ConfigError
-from toolbench.exporters import export_catalog, to_openai, to_toolbench
 from toolbench.loaders import load_catalog
-from toolbench.names import FUNCTION_NAME_RE
 from toolbench.types import ApiSpec
 
 
@@ -70,7 +70,7 @@ def test_unknown_export_format(tmp_path: Path) -> None:
 
 
 def test_openai_export_of_example_catalog(tmp_path: Path) -> None:
-    from toolbench.commands.catalog import example_catalog_path
+    from toolbench.app.commands.catalog import example_catalog_path
 
     catalog = load_catalog(example_catalog_path())
     assert len(catalog) == 10 and len(catalog.tools()) == 3

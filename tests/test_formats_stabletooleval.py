@@ -8,7 +8,6 @@ import random
 import pytest
 
 from toolbench.errors import InputError
-from toolbench.formats import detect_format, read_trajectories
 from toolbench.formats.stabletooleval import (
     convert_answer,
     convert_answer_dir,
@@ -17,6 +16,7 @@ from toolbench.formats.stabletooleval import (
     read_converted,
     write_groups,
 )
+from toolbench.store.run_io import detect_format, read_run
 from toolbench.types import FinishReason, Observation, Step, ToolCall, Trajectory
 
 
@@ -52,7 +52,7 @@ def test_invalid_dfs_tree_random_walk_is_seeded():
 def test_read_converted_data_example(shared_data):
     path = shared_data / "stabletoolbench" / "data_example" / "model_predictions_converted" / "virtual_chatgpt_cot"
     assert detect_format(path) == "stabletooleval"
-    by_id = {t.query_id: t for t in read_trajectories(path)}
+    by_id = {t.query_id: t for t in read_run(path)}
     assert by_id["588"].finish_reason == FinishReason.NO_FINISH  # CoT 588 never called Finish
     assert by_id["1073"].finish_reason == FinishReason.GIVE_ANSWER
     assert by_id["1073"].final_answer.startswith("For the search query")

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from toolbench.calls import final_answer_text, parse_finish_arguments
 from toolbench.errors import InputError
-from toolbench.formats import detect_format, read_trajectories
-from toolbench.formats.common import final_answer_text, legacy_to_messages, parse_finish_arguments
+from toolbench.formats.common import legacy_to_messages
 from toolbench.formats.toolbench_answer import read_answer_dir, read_answer_file, tree_from_toolbench
+from toolbench.store.run_io import detect_format, read_run
 from toolbench.types import FinishReason, ObservationStatus, Trajectory
 
 
@@ -61,7 +62,7 @@ def test_give_up_answer(shared_data):
 def test_cot_answers_and_detection(shared_data):
     path = shared_data / "stabletoolbench" / "data_example" / "answer" / "virtual_chatgpt_cot" / "G1_instruction"
     assert detect_format(path) == "toolbench"
-    by_id = {t.query_id: t for t in read_trajectories(path)}
+    by_id = {t.query_id: t for t in read_run(path)}
     assert by_id["588"].finish_reason == FinishReason.NO_FINISH
     assert len(by_id["588"].steps) == 6  # recovered from the chain
     assert by_id["1073"].gave_answer

@@ -17,9 +17,9 @@ from data.instructions import (
     write_queries,
 )
 from toolbench.builtin_world import builtin_catalog
+from toolbench.catalog.queries import load_queries
 from toolbench.errors import ConfigError
 from toolbench.models.scripted import ScriptedModel
-from toolbench.queries import load_queries
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_builtin_templates_are_deterministic_with_disjoint_splits(catalog):
 
 
 def test_instructions_command_with_a_scripted_model(tmp_path, catalog):
-    from toolbench.cli import main
+    from toolbench.app.cli import main
 
     config = InstructionConfig(mode="single", prompts=1, per_prompt=2, seed=4)
     api = catalog.get(sample_apis(catalog, config, random.Random(4))[0])
@@ -146,7 +146,7 @@ def test_every_tool_visits_each_tool_once(catalog):
 
 def test_instructions_rerun_replays_finished_prompts_from_the_cache(tmp_path, catalog):
     """The command caches LLM calls in OUT, so an interrupted run restarted costs no repeated calls."""
-    from toolbench.cli import main
+    from toolbench.app.cli import main
 
     tools = catalog.tools()
     replies = tmp_path / "replies.jsonl"

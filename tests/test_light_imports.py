@@ -71,7 +71,7 @@ def test_every_module_imports_without_heavy_libraries() -> None:
     assert report["failures"] == {}, "modules import heavy libraries at top level:\n" + "\n".join(
         f"  {name}: {error}" for name, error in sorted(report["failures"].items()))
     assert report["loaded"] == []
-    assert {"toolbench.cli", "toolbench.loaders", "toolbench.queries"} <= set(report["imported"])
+    assert {"toolbench.app.cli", "toolbench.loaders", "toolbench.catalog.queries"} <= set(report["imported"])
 
 
 def test_the_blocker_blocks() -> None:

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from toolbench.errors import ConfigError, InputError
-from toolbench.lora import (
+from toolbench.training.lora import (
     ADAPTER_DIR,
     IGNORE_INDEX,
     LoraTrainConfig,
@@ -104,7 +104,7 @@ def test_resume_from_checkpoint_reproduces_the_run(trained, tmp_path):
 def test_top_layers_only_adapt_the_last_layers(tmp_path):
     config = LoraTrainConfig(model="tiny", rank=4, max_steps=2, batch_size=4, device="cpu", top_layers=1,
                              logging_steps=1, save_steps=10)
-    from toolbench.lora import add_lora
+    from toolbench.training.lora import add_lora
 
     names = [n for n, p in add_lora(tiny_llama(), config).named_parameters() if p.requires_grad]
     assert names and all(".layers.1." in n for n in names)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 from toolbench.models.local_server import LocalOpenAIServer
 
 

@@ -82,7 +82,7 @@ def test_bad_options_are_config_errors(model):
 def test_lora_adapter_loads(tmp_path):
     from peft import LoraConfig, get_peft_model
 
-    from toolbench.hf_models import load_causal_lm
+    from toolbench.models.hf_models import load_causal_lm
 
     base, _ = load_causal_lm("smollm2")
     get_peft_model(base, LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"])).save_pretrained(

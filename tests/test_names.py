@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolbench.names import (
+from toolbench.catalog.names import (
     FUNCTION_NAME_RE,
     change_name,
     fit_function_name,

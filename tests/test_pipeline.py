@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from toolbench.app.pipeline import run_pipeline, select_queries
+from toolbench.app.run_config import QueriesSection, load_run_config, run_config_from_dict
 from toolbench.builtin_world import builtin_instructions
 from toolbench.errors import InputError
 from toolbench.models.base import ChatModel, backends
-from toolbench.pipeline import run_pipeline, select_queries
-from toolbench.run_config import QueriesSection, load_run_config, run_config_from_dict
 from toolbench.types import AssistantMessage, Message, ToolCall, Usage
 
 GOLD = builtin_instructions()
@@ -148,7 +148,7 @@ def test_query_selection_keeps_every_group() -> None:
 @pytest.mark.slow
 def test_demo_command_on_embedded_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`toolbench demo` for real (SmolLM2, MiniLM, built-in tools) on one instruction per group."""
-    from toolbench.cli import main
+    from toolbench.app.cli import main
 
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--limit", "1"]) == 0

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from toolbench.cli import main
-from toolbench.formats import read_trajectories
-from toolbench.runs import read_run
+from toolbench.app.cli import main
+from toolbench.store.run_io import read_run
 from toolbench.types import FinishReason
 
 
@@ -44,7 +43,7 @@ def test_plan_cli_builtin_world(tmp_path, capsys):
                  "--out", str(out)]) == 0
     converted = tmp_path / "converted"
     assert main(["convert-answers", str(out), "--out", str(converted)]) == 0
-    [back] = [t for t in read_trajectories(converted / "all.json") if t.query_id == "0"]
+    [back] = [t for t in read_run(converted / "all.json") if t.query_id == "0"]
     assert back.final_answer == "42"
 
 
@@ -71,7 +70,7 @@ def test_sigterm_leaves_a_consistent_run_dir(tmp_path):
     import time
 
     from toolbench.models.local_server import LocalOpenAIServer
-    from toolbench.runs import RunDir
+    from toolbench.store.runs import RunDir
 
     pytest.importorskip("openai")
     queries = tmp_path / "queries.jsonl"

@@ -37,8 +37,8 @@ def test_toolbench_system_and_user_prompts_match_recorded_ones(shared_data):
 
 
 def test_stabletoolbench_functions_match_recorded_ones(shared_data):
+    from toolbench.catalog.queries import load_queries
     from toolbench.loaders import load_catalog
-    from toolbench.queries import load_queries
 
     base = shared_data / "stabletoolbench"
     catalog = load_catalog(base / "catalog.json")

@@ -17,7 +17,8 @@ from planner.config import PlannerConfig
 from planner.runner import run_queries, select_apis
 from toolbench.errors import ConfigError, InputError
 from toolbench.executors import build_executor
-from toolbench.runs import RunDir, read_run
+from toolbench.store.run_io import read_run
+from toolbench.store.runs import RunDir
 from toolbench.types import FinishReason, Query
 
 ROOT = Path(__file__).resolve().parent.parent

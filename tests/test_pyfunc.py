@@ -1,4 +1,4 @@
-"""Tests for toolbench.pyfunc: schemas from type hints and docstrings, the @tool decorator."""
+"""Tests for toolbench.catalog.pyfunc: schemas from type hints and docstrings, the @tool decorator."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import jsonschema
 import pytest
 
 from toolbench.catalog import Catalog
-from toolbench.errors import InputError
-from toolbench.pyfunc import (
+from toolbench.catalog.pyfunc import (
     FUNCTIONS,
     api_spec_from_function,
     function_table,
@@ -21,6 +20,7 @@ from toolbench.pyfunc import (
     tool,
     tools_in_module,
 )
+from toolbench.errors import InputError
 
 
 class Color(enum.Enum):

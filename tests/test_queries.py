@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from toolbench.catalog.queries import load_queries, write_queries
 from toolbench.errors import InputError, SchemaVersionError
 from toolbench.loaders import load_catalog
-from toolbench.queries import load_queries, write_queries
 
 API_LIST = [
     {"category_name": "Data", "tool_name": "TheClique", "api_name": "Transfermarkt search",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

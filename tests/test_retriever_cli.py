@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 from toolbench.store import read_jsonl
 
 

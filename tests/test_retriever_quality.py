@@ -15,8 +15,8 @@ GROUPS = ("G1_instruction", "G1_category", "G1_tool")
 
 @pytest.mark.slow
 def test_hybrid_zero_shot_on_held_out_queries(shared_data: Path) -> None:
+    from toolbench.catalog.queries import load_queries
     from toolbench.loaders import load_catalog
-    from toolbench.queries import load_queries
 
     catalog = load_catalog(shared_data / "stabletoolbench" / "catalog.json")
     queries = [q for g in GROUPS for q in load_queries(shared_data / "stabletoolbench" / "queries" / f"{g}.json")]

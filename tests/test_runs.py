@@ -7,8 +7,9 @@ import json
 import pytest
 
 from toolbench.errors import InputError, SchemaVersionError
-from toolbench.runs import RunDir, merge_results, pending, read_run, result_filename
 from toolbench.store import iter_jsonl
+from toolbench.store.run_io import read_run
+from toolbench.store.runs import RunDir, merge_results, pending, result_filename
 from toolbench.types import FinishReason, Query, Trajectory
 
 

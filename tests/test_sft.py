@@ -182,7 +182,7 @@ def test_sft_examples_train_a_tiny_llama(trees, tokenizer, tmp_path):
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from toolbench.lora import LoraTrainConfig, train_lora
+    from toolbench.training.lora import LoraTrainConfig, train_lora
 
     examples, _ = trajectories_to_examples(trees, SftConfig(drop_system=True))
     for example in examples:
@@ -201,7 +201,7 @@ def test_sft_examples_train_a_tiny_llama(trees, tokenizer, tmp_path):
 
 @pytest.mark.slow
 def test_masks_with_the_smollm2_chat_template(trees):
-    from toolbench.hf_models import load_tokenizer
+    from toolbench.models.hf_models import load_tokenizer
 
     smol = load_tokenizer("smollm2")
     examples, _ = trajectories_to_examples(trees)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 
 
 def test_templates_gold_sft_pipeline(tmp_path):
@@ -70,7 +70,7 @@ def test_finetune_command_trains_and_merges(tmp_path):
     assert metrics["steps"] == 3 and metrics["examples"] == 4
     assert json.loads((out / "data_config.json").read_text())["tool_format"] == "auto"
     merged = LlamaForCausalLM.from_pretrained(out / "merged")
-    from toolbench.lora import load_with_adapter
+    from toolbench.training.lora import load_with_adapter
 
     adapted, _ = load_with_adapter(out, device="cpu")
     ids = torch.tensor([[5, 6, 7, 8]])

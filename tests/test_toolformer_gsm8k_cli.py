@@ -10,7 +10,7 @@ import pytest
 from data.toolformer.corpus import done_ids, read_documents
 from data.toolformer.finetune import corpus_examples, lm_example
 from data.toolformer.gsm8k import gold_position, gsm8k_document, strip_marks
-from toolbench.cli import main
+from toolbench.app.cli import main
 from toolbench.errors import InputError
 
 
@@ -71,7 +71,7 @@ def test_inputs_and_resume(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow  # the tokenizer needs the converted embedded model (one conversion per test session)
 def test_lm_examples_from_the_corpus() -> None:
-    from toolbench.hf_models import load_tokenizer
+    from toolbench.models.hf_models import load_tokenizer
 
     tokenizer = load_tokenizer("smollm2")
     text = "It was [Calculator(2011 - 1994) -> 17] 17 years."

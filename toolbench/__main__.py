@@ -1,5 +1,5 @@
 import sys
 
-from toolbench.cli import main
+from toolbench.app.cli import main
 
 sys.exit(main())

@@ -24,7 +24,7 @@ EVERYDAY_RESOURCE = "builtin_everyday.jsonl"
 @functools.lru_cache(maxsize=1)
 def _specs_and_table() -> tuple[tuple[ApiSpec, ...], dict[str, Callable[..., Any]]]:
     from toolbench.builtin_tools import builtin_functions
-    from toolbench.pyfunc import function_table
+    from toolbench.catalog.pyfunc import function_table
 
     specs, table = function_table(builtin_functions())
     for spec in specs:

@@ -272,6 +272,16 @@ class Query(Wire):
         return cls(**data)
 
 
+def query_sort_key(query_id: str) -> tuple[int, int, str]:
+    """Numeric ids in numeric order, then the rest alphabetically.
+
+    >>> sorted(["608", "1073", "b", "588"], key=query_sort_key)
+    ['588', '608', '1073', 'b']
+    """
+    text = str(query_id)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
 class FinishReason(enum.StrEnum):
     """Why a search ended."""
 
@@ -383,12 +393,36 @@ class Trajectory(Wire):
         return cls(**data)
 
 
+class VerdictLabel(enum.StrEnum):
+    """Every label a judge gives; the values are the wire strings (ToolEval's for pass).
+
+    Members compare, hash, serialise and print as their strings:
+
+    >>> VerdictLabel.SOLVED == "Solved", [VerdictLabel.TIE], f"{VerdictLabel.UNSURE}"
+    (True, ['tie'], 'Unsure')
+    """
+
+    SOLVED = "Solved"
+    UNSOLVED = "Unsolved"
+    UNSURE = "Unsure"
+    UNJUDGED = "Unjudged"  # no judge model was given and no rule decided
+    ERROR = "Error"  # the judge never gave a usable reply
+    WIN = "win"
+    TIE = "tie"
+    LOSS = "loss"
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
 @dataclass
 class Verdict(Wire):
     """One judgement of one query by one judge.
 
-    ``label`` depends on the judge: ``Solved``/``Unsolved``/``Unsure`` (pass),
-    ``win``/``tie``/``loss`` (win), ``correct``/``incorrect`` (exact, ast).
+    ``label`` (a :class:`VerdictLabel`) depends on the judge: ``Solved``/``Unsolved``/``Unsure``
+    (pass), ``win``/``tie``/``loss`` (win), ``correct``/``incorrect`` (exact, ast).
     ``judging`` numbers repeated judgings of the same item (0-based).
     """
 

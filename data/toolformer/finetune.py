@@ -1,4 +1,4 @@
-"""Language-modelling examples from the augmented corpus C* (trained by :mod:`toolbench.lora`).
+"""Language-modelling examples from the augmented corpus C* (trained by :mod:`toolbench.training.lora`).
 
 The paper fine-tunes on C* with the ordinary LM objective: every token of the augmented
 text carries loss. ``mask_results`` (off by default) removes the loss from the tool

@@ -60,9 +60,6 @@ class Call:
             body += f" {markers.arrow} {self.result}"
         return f"{markers.open}{body}{markers.close}"
 
-    def without_result(self) -> Call:
-        return Call(self.tool, self.input, None)
-
 
 @dataclass(frozen=True)
 class PlacedCall:

@@ -23,7 +23,7 @@ from typing import Any
 from data.toolformer.config import AnnotateConfig, ToolConfig
 from data.toolformer.linearise import Call, Markers, parse_partial
 from data.toolformer.templates import render_prompt
-from toolbench.names import stable_hash
+from toolbench.catalog.names import stable_hash
 
 logger = logging.getLogger(__name__)
 

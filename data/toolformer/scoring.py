@@ -88,12 +88,12 @@ class CausalLM:
     @classmethod
     def load(cls, spec: str = "smollm2", *, device: str | None = None, dtype: str | None = None,
              adapter: str | None = None, threads: int | None = None) -> CausalLM:
-        """Load ``spec`` (``smollm2``, a model dir, a .gguf) via :func:`toolbench.hf_models.load_causal_lm`.
+        """Load ``spec`` (``smollm2``, a model dir, a .gguf) via :func:`toolbench.models.hf_models.load_causal_lm`.
 
         ``threads`` sets torch's CPU threads for the process (1 is much faster than 2 on a
         CPU shared by several busy processes).
         """
-        from toolbench.hf_models import load_causal_lm
+        from toolbench.models.hf_models import load_causal_lm
 
         if threads:
             import torch

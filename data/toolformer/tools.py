@@ -17,6 +17,7 @@ from typing import Any
 
 from data.toolformer.config import ToolConfig
 from data.toolformer.linearise import Call
+from toolbench.protocols import Executor
 from toolbench.types import ToolCall
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def format_result(response: Any, tool: ToolConfig) -> str | None:
 class ToolRunner:
     """Executes parsed calls for the configured tools; counts outcomes in :attr:`counts`."""
 
-    def __init__(self, executor: Any, tools: Sequence[ToolConfig]) -> None:
+    def __init__(self, executor: Executor, tools: Sequence[ToolConfig]) -> None:
         self.executor = executor
         self.tools = {t.name: t for t in tools}
         self.counts: Counter[str] = Counter()

@@ -1,7 +1,7 @@
 """The built-in real tools: offline, deterministic tools over the standard library and well-kept packages.
 
 One module per tool; every public API is a plain function decorated with
-:func:`toolbench.pyfunc.tool`, so its schema comes from its signature and docstring.
+:func:`toolbench.catalog.pyfunc.tool`, so its schema comes from its signature and docstring.
 :func:`builtin_functions` imports them all (the heavy packages ``pint``, ``holidays``,
 ``periodictable`` are imported only when a tool first runs).
 """
@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from toolbench.pyfunc import tools_in_module
+from toolbench.catalog.pyfunc import tools_in_module
 
 MODULES = (
     "calculator", "number_theory", "statistics_tool", "dates", "public_holidays", "timezones",

@@ -8,11 +8,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from toolbench.pyfunc import tool
+from toolbench.catalog.pyfunc import tool
 
 
 def builtin(tool_name: str, category: str, tool_description: str) -> Callable[..., Any]:
-    """The :func:`toolbench.pyfunc.tool` decorator preset for one built-in tool."""
+    """The :func:`toolbench.catalog.pyfunc.tool` decorator preset for one built-in tool."""
     return functools.partial(tool, tool=tool_name, category=category, tool_description=tool_description)
 
 

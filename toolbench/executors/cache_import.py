@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from toolbench.catalog import Catalog
+from toolbench.catalog.names import change_name, standardize
 from toolbench.errors import InputError
 from toolbench.executors.cache import ResponseCache
 from toolbench.executors.validation import ArgumentError, check_arguments
-from toolbench.names import change_name, standardize
 from toolbench.types import ApiSpec
 
 logger = logging.getLogger(__name__)

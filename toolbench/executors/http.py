@@ -22,10 +22,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from toolbench.catalog import Catalog
+from toolbench.catalog.names import change_name, standardize
 from toolbench.errors import ConfigError
 from toolbench.executors.base import CatalogExecutor, ToolFailure, executors
 from toolbench.executors.observe import DEFAULT_MAX_CHARS
-from toolbench.names import change_name, standardize
 from toolbench.types import ApiSpec, ObservationStatus, Provenance
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
-"""The ``python`` executor: plain Python functions as tools (see :mod:`toolbench.pyfunc`).
+"""The ``python`` executor: plain Python functions as tools (see :mod:`toolbench.catalog.pyfunc`).
 
 Functions come from ``functions`` (callables or an API id → callable map), from modules
 named in ``modules`` (imported; a ``.py`` path is loaded from the file), and otherwise
-from the registry the :func:`~toolbench.pyfunc.tool` decorator fills. Each call runs with
+from the registry the :func:`~toolbench.catalog.pyfunc.tool` decorator fills. Each call runs with
 a time limit (``isolation``: thread, process or none) and its return value is made JSON-ready.
 """
 
@@ -25,11 +25,11 @@ from types import ModuleType
 from typing import Any
 
 from toolbench.catalog import Catalog
+from toolbench.catalog.pyfunc import FUNCTIONS, function_table, tools_in_module
 from toolbench.errors import ConfigError, InputError
 from toolbench.executors.base import CatalogExecutor, ToolFailure, executors
 from toolbench.executors.observe import DEFAULT_MAX_CHARS
 from toolbench.executors.timeouts import ISOLATIONS, run_with_timeout
-from toolbench.pyfunc import FUNCTIONS, function_table, tools_in_module
 from toolbench.types import ApiSpec, ObservationStatus, Provenance
 
 logger = logging.getLogger(__name__)

@@ -19,17 +19,19 @@ import re
 from pathlib import Path
 from typing import Any
 
+from toolbench.calls import FINISH, GIVE_UP, arguments_text, final_answer_text, parse_arguments
 from toolbench.errors import InputError
-from toolbench.formats.common import (
-    FINISH,
-    GIVE_UP,
-    arguments_text,
-    final_answer_text,
-    openai_tools,
-    parse_arguments,
-)
+from toolbench.formats.common import openai_tools
 from toolbench.store import atomic_write_text, read_json
-from toolbench.types import FinishReason, Observation, ObservationStatus, Step, ToolCall, Trajectory
+from toolbench.types import (
+    FinishReason,
+    Observation,
+    ObservationStatus,
+    Step,
+    ToolCall,
+    Trajectory,
+    query_sort_key,
+)
 
 Node = dict[str, Any]  # {"role", "message", "next"} while building: plus "children"
 
@@ -172,7 +174,6 @@ def convert_answer_dir(
     output and which random choices each file gets.
     """
     from toolbench.formats.toolbench_answer import split_answer_filename
-    from toolbench.runs import query_sort_key
 
     rng = random.Random(seed)
     files = [p for p in Path(answer_dir).iterdir() if p.name.endswith(".json") and method in p.name]

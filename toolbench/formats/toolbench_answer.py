@@ -19,16 +19,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from toolbench.calls import FINISH, GIVE_UP, arguments_text, final_answer_text, parse_arguments
 from toolbench.errors import InputError
-from toolbench.formats.common import (
-    FINISH,
-    GIVE_UP,
-    final_answer_text,
-    legacy_to_messages,
-    openai_tools,
-    parse_arguments,
-    steps_from_messages,
-)
+from toolbench.formats.common import legacy_to_messages, openai_tools, steps_from_messages
 from toolbench.store import read_json
 from toolbench.types import (
     FinishReason,
@@ -40,6 +33,7 @@ from toolbench.types import (
     Trajectory,
     TreeNode,
     Usage,
+    query_sort_key,
 )
 
 logger = logging.getLogger(__name__)
@@ -75,15 +69,17 @@ def read_answer_file(path: str | Path) -> Trajectory:
         raise InputError(f"malformed ToolBench answer ({type(exc).__name__}: {exc})", path=str(path)) from exc
 
 
+def read_answer_files(directory: str | Path, method: str = "") -> list[tuple[Trajectory, Path]]:
+    """Every answer file under ``directory`` (recursively, optionally one method) with its
+    path, in query-id order."""
+    found = [(read_answer_file(path), path) for path in sorted(Path(directory).rglob("*.json"))
+             if ANSWER_FILE_RE.match(path.name) and (not method or method in path.name)]
+    return sorted(found, key=lambda pair: query_sort_key(pair[0].query_id))
+
+
 def read_answer_dir(directory: str | Path, method: str = "") -> list[Trajectory]:
     """Read every answer file under ``directory`` (recursively), optionally one method."""
-    from toolbench.runs import query_sort_key
-
-    out = []
-    for path in sorted(Path(directory).rglob("*.json")):
-        if ANSWER_FILE_RE.match(path.name) and (not method or method in path.name):
-            out.append(read_answer_file(path))
-    return sorted(out, key=lambda t: query_sort_key(t.query_id))
+    return [trajectory for trajectory, _ in read_answer_files(directory, method)]
 
 
 def read_answer_path(path: str | Path) -> list[Trajectory]:
@@ -244,8 +240,6 @@ def _tb_node(kind: str, description: str, depth: int, **extra: Any) -> dict[str,
 
 def _reply_nodes(node: TreeNode, depth: int) -> list[dict[str, Any]]:
     """One of our nodes as the ToolBench node chain Thought → (Action → Action Input)*."""
-    from toolbench.formats.common import arguments_text
-
     chain: list[dict[str, Any]] = []
     message = node.message or Message("assistant", None)
     if message.content is not None or not message.tool_calls:
@@ -319,8 +313,6 @@ def _size_depth(node: dict[str, Any]) -> tuple[int, int]:
 
 def legacy_messages(messages: list[Message]) -> list[dict[str, Any]]:
     """Our messages in ToolBench's shape (``function_call`` / ``function`` role)."""
-    from toolbench.formats.common import arguments_text
-
     out: list[dict[str, Any]] = []
     for m in messages:
         if m.role == "assistant" and len(m.tool_calls) == 1:
@@ -347,8 +339,6 @@ def _raw_final(trajectory: Trajectory) -> str:
 
     for step in reversed(trajectory.steps):
         if step.action is not None and step.action.name == FINISH:
-            from toolbench.formats.common import arguments_text
-
             return arguments_text(step.action.arguments)
     if trajectory.finish_reason == FinishReason.GIVE_ANSWER:
         return json.dumps({"return_type": "give_answer", "final_answer": trajectory.final_answer})

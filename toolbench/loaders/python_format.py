@@ -1,6 +1,6 @@
 """Plain Python functions as a catalog: a ``.py`` file, a module, or ``module:function``.
 
-Schemas come from type hints and docstrings (:mod:`toolbench.pyfunc`). Functions
+Schemas come from type hints and docstrings (:mod:`toolbench.catalog.pyfunc`). Functions
 decorated with ``@tool`` are taken when a module has any, else every public function
 defined in it. Loaded functions are registered so the ``python`` executor can call them.
 The target is the user's own code: importing it runs it, as ``python file.py`` would.
@@ -64,7 +64,7 @@ def _import(target: str) -> types.ModuleType:
 
 def load_python(target: str | Path) -> list[ApiSpec]:
     """The APIs of ``file.py``, ``pkg.module`` or ``pkg.module:function``."""
-    from toolbench.pyfunc import register_function, spec_of, tools_in_module
+    from toolbench.catalog.pyfunc import register_function, spec_of, tools_in_module
 
     module_part, _, attr = str(target).partition(":")
     module = _import(module_part)

@@ -14,7 +14,7 @@ A tool file (``toolenv/tools/<Category>/<tool>.json``) holds ``tool_name``,
 ``{query_id, query, api_list, "relevant APIs"}``.
 
 Parameters become JSON Schema: names normalised with
-:func:`toolbench.names.parameter_name` (originals kept in ``parameter_aliases``),
+:func:`toolbench.catalog.names.parameter_name` (originals kept in ``parameter_aliases``),
 optional parameters kept even when there are no required ones, ``NUMBER`` →
 ``number``, RapidAPI defaults as ``examples`` (required parameters) or ``default``
 (optional parameters whose default fits the type).
@@ -25,9 +25,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from toolbench.catalog.names import parameter_name
 from toolbench.loaders.schema import coerce_value, toolbench_type_schema
 from toolbench.loaders.source import Document, Where, expect_object, get_field
-from toolbench.names import parameter_name
 from toolbench.types import ApiSpec
 
 FLAT = "toolbench"

@@ -38,8 +38,8 @@ import time
 from typing import Any
 
 from toolbench.errors import ConfigError
-from toolbench.hf_models import EMBEDDED_MODEL, TUNED_MODEL, load_causal_lm, split_model_name
 from toolbench.models.base import ChatModel, backends
+from toolbench.models.hf_models import EMBEDDED_MODEL, TUNED_MODEL, load_causal_lm, split_model_name
 from toolbench.models.kv_slots import common_prefix_length  # noqa: F401 - re-exported
 from toolbench.models.text_chat import to_text_messages
 from toolbench.models.tool_call_text import TEXT_FORMATS, call_prefill, parse_tool_calls

@@ -40,7 +40,7 @@ def stats_command(
     """Count categories, tools, APIs and parameters, per source format."""
     from rich.console import Console
 
-    from toolbench.catalog_stats import catalog_stats
+    from toolbench.catalog.stats import catalog_stats
     from toolbench.loaders import load_catalog
 
     sources = paths or [str(example_catalog_path())]
@@ -65,7 +65,7 @@ def export_command(
     input_format: str | None = typer.Option(None, "--from", help="Input format (default: detect from content)."),
 ) -> None:
     """Write catalogs as OpenAI tools JSON or a flat ToolBench API list."""
-    from toolbench.exporters import EXPORTERS, export_catalog
+    from toolbench.catalog.exporters import EXPORTERS, export_catalog
     from toolbench.loaders import load_catalog
 
     EXPORTERS.get(fmt)  # fail on an unknown output format before reading anything
@@ -96,7 +96,7 @@ def show_command(
 
 def formats_command() -> None:
     """List the catalog formats this version reads and writes."""
-    from toolbench.exporters import EXPORTERS
+    from toolbench.catalog.exporters import EXPORTERS
     from toolbench.loaders import FORMATS
 
     for name in FORMATS.names():

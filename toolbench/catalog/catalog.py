@@ -12,14 +12,14 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from toolbench.errors import InputError
-from toolbench.names import (
+from toolbench.catalog.names import (
     FUNCTION_NAME_RE,
     MAX_FUNCTION_NAME,
     fit_function_name,
     stable_hash,
     toolbench_function_name,
 )
+from toolbench.errors import InputError
 from toolbench.types import ApiSpec
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""``toolbench finetune``: LoRA supervised fine-tuning on SFT data (see :mod:`toolbench.lora`).
+"""``toolbench finetune``: LoRA supervised fine-tuning on SFT data (see :mod:`toolbench.training.lora`).
 
 Runs unchanged on several GPUs::
 
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+
+from toolbench.app import common
 
 logger = logging.getLogger(__name__)
 
@@ -41,30 +43,30 @@ def finetune(
     out: Path = typer.Option(..., "--out", help="Output directory (adapter/, metrics.json, train_config.json)."),
     merge: bool = typer.Option(False, "--merge", help="Also write the merged model to OUT/merged."),
     tool_format: str = typer.Option("auto", "--format", help="Tool-call text format (as the hf backend's)."),
-    rank: int = typer.Option(16, help="LoRA rank."),
+    rank: int = common.LORA_RANK,
     alpha: int = typer.Option(0, help="LoRA alpha (0: 2 x rank)."),
     dropout: float = typer.Option(0.05, help="LoRA dropout."),
     targets: str = typer.Option(",".join(("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
                                           "down_proj")), help="Comma-separated target modules."),
     top_layers: int = typer.Option(0, help="Adapt only the last N layers (cheaper backward; 0 = all)."),
-    lr: float = typer.Option(2e-4, "--lr", help="Learning rate."),
-    epochs: float = typer.Option(1.0, help="Epochs (ignored when --max-steps > 0)."),
-    max_steps: int = typer.Option(0, help="Optimizer steps (0: use epochs)."),
-    batch_size: int = typer.Option(4, help="Per-device batch size."),
+    lr: float = common.LEARNING_RATE,
+    epochs: float = common.EPOCHS,
+    max_steps: int = common.MAX_STEPS,
+    batch_size: int = common.BATCH_SIZE,
     grad_accum: int = typer.Option(1, help="Gradient accumulation steps."),
-    max_length: int = typer.Option(2048, help="Truncate examples to this many tokens."),
+    max_length: int = common.max_length_option(2048),
     save_steps: int = typer.Option(50, help="Checkpoint every N steps."),
     logging_steps: int = typer.Option(5, help="Log loss and tokens/s every N steps."),
-    seed: int = typer.Option(0, help="Seed."),
-    device: str = typer.Option("", help="cpu, cuda, cuda:1 (default: CUDA when available)."),
+    seed: int = common.TRAIN_SEED,
+    device: str = common.DEVICE,
     dtype: str = typer.Option("", help="float32, bfloat16 (default: fp32 on CPU, bf16 on CUDA)."),
     gradient_checkpointing: str = typer.Option("auto", help="auto (on for CUDA), on, off."),
     resume: bool = typer.Option(True, help="Resume from the last checkpoint in OUT."),
 ) -> None:
     """LoRA fine-tuning of a causal LM on solution paths, with assistant-only loss."""
     from data.sft_tokenize import tokenize_examples
-    from toolbench.hf_models import load_tokenizer
-    from toolbench.lora import LoraTrainConfig, merge_adapter, train_lora
+    from toolbench.models.hf_models import load_tokenizer
+    from toolbench.training.lora import LoraTrainConfig, merge_adapter, train_lora
 
     config = LoraTrainConfig(
         model=model, rank=rank, alpha=alpha, dropout=dropout, target_modules=tuple(t for t in targets.split(",") if t),

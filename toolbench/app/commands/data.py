@@ -16,12 +16,13 @@ from typing import Any
 
 import typer
 
+from toolbench.app.common import RUN_FORMAT, RUNS_HELP, count_progress, open_executor, resolve_catalog
+
 logger = logging.getLogger(__name__)
 
 data_app = typer.Typer(help="Make training data: instructions, gold solution paths, SFT examples.",
                        no_args_is_help=True)
 
-RUNS_HELP = "Runs: run directories, trajectories.jsonl files, ToolBench answer dirs, StableToolEval files."
 
 
 @data_app.command("sft")
@@ -31,44 +32,18 @@ def sft(
     all_paths: bool = typer.Option(False, "--all", help="Keep unsolved paths too (default: solved only)."),
     min_calls: int = typer.Option(0, help="Drop paths with fewer tool calls (Finish not counted)."),
     drop_system: bool = typer.Option(False, help="Leave the system message out of the examples."),
-    fmt: str = typer.Option("auto", "--format", help="Input format: auto, trajectories, toolbench, stabletooleval."),
+    fmt: str = RUN_FORMAT,
     toolllama: bool = typer.Option(True, help="Also write ToolLLaMA conversations (toolllama.json)."),
 ) -> None:
     """Convert solution paths into one multi-turn chat example per path."""
-    from data.sft import SftConfig, trajectories_to_examples, write_examples
-    from data.toolllama import to_toolllama
-    from toolbench.config import save_config
-    from toolbench.formats import read_trajectories
-    from toolbench.store import atomic_write_json
+    from data.sft import SftConfig
+    from data.sft_dataset import build_sft_dataset
 
     config = SftConfig(solved_only=not all_paths, min_calls=min_calls, drop_system=drop_system)
-    examples: list[dict[str, Any]] = []
-    dropped: dict[str, int] = {}
-    for run in runs:
-        found, lost = trajectories_to_examples(read_trajectories(run, fmt), config, source=run.name or str(run))
-        examples += found
-        for reason, count in lost.items():
-            dropped[reason] = dropped.get(reason, 0) + count
-    _unique_ids(examples)
-    write_examples(out, examples)
-    if toolllama:
-        atomic_write_json(out / "toolllama.json", [to_toolllama(e) for e in examples])
-    stats = {"examples": len(examples), "dropped": dropped, "runs": [str(r) for r in runs],
-             "assistant_turns": sum(1 for e in examples for m in e["messages"] if m["role"] == "assistant")}
-    atomic_write_json(out / "sft_stats.json", stats)
-    save_config(out, config, "sft_config.json")
-    typer.echo(f"{len(examples)} examples ({stats['assistant_turns']} assistant turns) → {out / 'sft.jsonl'}; "
+    stats = build_sft_dataset(runs, out, config, fmt=fmt, toolllama=toolllama)
+    dropped = stats["dropped"]
+    typer.echo(f"{stats['examples']} examples ({stats['assistant_turns']} assistant turns) → {out / 'sft.jsonl'}; "
                f"dropped {sum(dropped.values())}: {dropped}")
-
-
-def _unique_ids(examples: list[dict[str, Any]]) -> None:
-    """Make example ids unique (``#2``, ``#3`` ... on repeats)."""
-    seen: dict[str, int] = {}
-    for example in examples:
-        count = seen.get(example["id"], 0) + 1
-        seen[example["id"]] = count
-        if count > 1:
-            example["id"] = f"{example['id']}#{count}"
 
 
 @data_app.command("templates")
@@ -102,39 +77,22 @@ def gold(
     executor_kind: str = typer.Option("builtin", "--executor", help="Executor that runs the gold calls."),
 ) -> None:
     """Execute each query's gold call chain with the real tools: solution paths without a teacher."""
-    from data.gold_paths import gold_trajectories
+    from data.gold_paths import gold_trajectories, write_gold_run
     from planner.prompting import build_task
-    from toolbench.config import save_config
-    from toolbench.executors import build_executor
-    from toolbench.queries import load_queries
-    from toolbench.runs import RunDir
+    from toolbench.catalog.queries import load_queries
 
-    catalog = _catalog(catalog_path)
-    executor = build_executor(executor_kind, catalog)
+    resolved = resolve_catalog(catalog_path)
+    catalog = resolved.catalog
+    executor = open_executor(resolved, executor_kind, None)
 
     def opening(query: Any) -> tuple[list[Any], list[dict[str, Any]]]:
         task = build_task(catalog, list(query.api_ids), query.query, prompt)
         return list(task.messages), list(task.tools)
 
     trajectories = gold_trajectories(load_queries(queries, catalog), executor, opening)
-    run = RunDir(out)
-    for trajectory in trajectories:
-        trajectory.config = {**trajectory.config, "prompt": prompt}
-        run.write_result(trajectory)
-    run.merge()
-    save_config(out, {"method": "gold", "prompt": prompt, "queries": str(queries)})
+    write_gold_run(out, trajectories, prompt, str(queries))
     solved = sum(1 for t in trajectories if t.gave_answer)
     typer.echo(f"{solved}/{len(trajectories)} gold paths solved → {out}")
-
-
-def _catalog(paths: list[Path] | None) -> Any:
-    if paths:
-        from toolbench.loaders import load_catalog
-
-        return load_catalog(paths)
-    from toolbench.builtin_world import builtin_catalog
-
-    return builtin_catalog()
 
 
 @data_app.command("instructions")
@@ -153,15 +111,13 @@ def instructions(
                                      "rerun after an interruption replays finished prompts; '' turns it off)."),
 ) -> None:
     """ToolLLM-style instruction generation with validation (no hallucinated APIs, no duplicates)."""
-    from rich.progress import Progress
-
     from data.instructions import InstructionConfig, generate_instructions, write_queries
     from toolbench.config import save_config
-    from toolbench.models.base import load_chat_model
+    from toolbench.models import load_chat_model
     from toolbench.models.cache import cache_path_from
     from toolbench.store import atomic_write_json, read_json
 
-    catalog = _catalog(catalog_path)
+    catalog = resolve_catalog(catalog_path).catalog
     if every_tool and prompts == 0:
         prompts = len(catalog.tools())
     config = InstructionConfig(mode=mode, prompts=prompts, per_prompt=per_prompt, seed=seed, every_tool=every_tool)
@@ -170,10 +126,8 @@ def instructions(
     if cache is None:
         cache = cache_path_from(None) or str(out / "llm_cache.sqlite")
     llm = load_chat_model(model, cache=cache)
-    with Progress(transient=True) as bar:
-        task = bar.add_task("prompts", total=config.prompts)
-        result = generate_instructions(llm, catalog, config, seeds=seeds,
-                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with count_progress("prompts", config.prompts) as progress:
+        result = generate_instructions(llm, catalog, config, seeds=seeds, progress=progress)
     write_queries(out, result.queries, catalog)
     atomic_write_json(out / "generation_stats.json", result.summary())
     save_config(out, {**config.to_dict(), "model": model})

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from toolbench.app import common
+
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="Toolformer: self-supervised API-call annotation, fine-tuning and decoding with tools.",
@@ -79,21 +81,21 @@ def finetune(
     model: str = typer.Option("smollm2", "--model", help="Base model: smollm2, a directory, a .gguf file."),
     only_with_calls: bool = typer.Option(False, help="Train only on documents that kept a call."),
     mask_results: bool = typer.Option(False, help="No loss on tool results (the paper trains on all tokens)."),
-    rank: int = typer.Option(16, help="LoRA rank."),
-    lr: float = typer.Option(2e-4, "--lr", help="Learning rate."),
-    epochs: float = typer.Option(1.0, help="Epochs (ignored when --max-steps > 0)."),
-    max_steps: int = typer.Option(0, help="Optimizer steps (0: use epochs)."),
-    batch_size: int = typer.Option(4, help="Per-device batch size."),
-    max_length: int = typer.Option(1024, help="Truncate examples to this many tokens."),
-    seed: int = typer.Option(0, help="Seed."),
-    device: str = typer.Option("", help="cpu or cuda (default: CUDA when available, bf16 there)."),
+    rank: int = common.LORA_RANK,
+    lr: float = common.LEARNING_RATE,
+    epochs: float = common.EPOCHS,
+    max_steps: int = common.MAX_STEPS,
+    batch_size: int = common.BATCH_SIZE,
+    max_length: int = common.max_length_option(1024),
+    seed: int = common.TRAIN_SEED,
+    device: str = common.DEVICE,
 ) -> None:
-    """LoRA fine-tuning on C* with the language-modelling objective (toolbench.lora)."""
+    """LoRA fine-tuning on C* with the language-modelling objective (toolbench.training.lora)."""
     from data.toolformer.corpus import read_corpus
     from data.toolformer.finetune import corpus_examples
     from toolbench.errors import InputError
-    from toolbench.hf_models import load_tokenizer
-    from toolbench.lora import LoraTrainConfig, train_lora
+    from toolbench.models.hf_models import load_tokenizer
+    from toolbench.training.lora import LoraTrainConfig, train_lora
 
     config = LoraTrainConfig(model=model, rank=rank, learning_rate=lr, epochs=epochs, max_steps=max_steps,
                              batch_size=batch_size, max_length=max_length, seed=seed, device=device)

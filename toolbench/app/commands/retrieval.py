@@ -28,7 +28,7 @@ def _hits(ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:
 
 
 def _load_queries(paths: list[str], catalog_paths: list[str] | None = None) -> list[Any]:
-    from toolbench.queries import load_queries
+    from toolbench.catalog.queries import load_queries
 
     catalog = None
     if catalog_paths:
@@ -43,8 +43,8 @@ def _load_queries(paths: list[str], catalog_paths: list[str] | None = None) -> l
 
 def _lenient(path: str, catalog: Any) -> list[Any]:
     """Queries resolved through ``catalog``; unknown APIs are kept (they are counted later)."""
+    from toolbench.catalog.queries import load_queries
     from toolbench.errors import InputError
-    from toolbench.queries import load_queries
 
     try:
         return load_queries(path, catalog)

@@ -144,7 +144,7 @@ def check_examples(examples: Sequence[dict[str, Any]], max_length: int) -> list[
 
 
 def _device_and_dtype(config: LoraTrainConfig) -> tuple[str, Any]:
-    from toolbench.hf_models import pick_device, pick_dtype
+    from toolbench.models.hf_models import pick_device, pick_dtype
 
     device = pick_device(config.device or None)
     return device, pick_dtype(device, config.dtype or None)
@@ -154,7 +154,7 @@ def load_base_model(config: LoraTrainConfig, dtype: Any) -> Any:
     """The base causal LM named by ``config.model`` (embedded name, directory or GGUF)."""
     from transformers import AutoModelForCausalLM
 
-    from toolbench.hf_models import checkpoint_dir
+    from toolbench.models.hf_models import checkpoint_dir
 
     try:
         return AutoModelForCausalLM.from_pretrained(checkpoint_dir(config.model), dtype=dtype)
@@ -186,7 +186,7 @@ def _training_arguments(config: LoraTrainConfig, out_dir: Path, device: str, dty
     import torch
     from transformers import TrainingArguments
 
-    from toolbench.hf_models import warmup_argument
+    from toolbench.models.hf_models import warmup_argument
 
     cuda = device.startswith("cuda")
     checkpointing = config.gradient_checkpointing == "on" or (config.gradient_checkpointing == "auto" and cuda)
@@ -385,7 +385,7 @@ def adapter_path(run_dir: str | Path) -> Path:
 
 def load_with_adapter(run_dir: str | Path, *, base: str | None = None, device: str | None = None) -> tuple[Any, Any]:
     """``(model, tokenizer)``: the base model of a training run with its adapter applied."""
-    from toolbench.hf_models import load_causal_lm
+    from toolbench.models.hf_models import load_causal_lm
 
     model_name = base or read_train_config(run_dir).model
     return load_causal_lm(model_name, device=device, adapter=adapter_path(run_dir))

@@ -11,7 +11,8 @@
 A query counts as finished when its result file exists and parses. A run killed at any
 moment leaves only whole files behind (temp file + rename), so resuming skips exactly
 the finished query ids and redoes the rest. ``trajectories.jsonl`` is derived from
-``results/`` and can always be rebuilt with :func:`merge_results`.
+``results/`` and can always be rebuilt with :func:`merge_results`. To read a run in any
+format use :func:`toolbench.store.run_io.read_run`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,10 @@ from toolbench.store import (
     append_jsonl,
     atomic_write_json,
     check_version,
-    iter_jsonl,
     with_version,
     write_jsonl,
 )
-from toolbench.types import Trajectory
+from toolbench.types import Trajectory, query_sort_key
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def result_filename(query_id: str) -> str:
     """
     safe = _UNSAFE.sub("_", str(query_id))
     if safe != str(query_id) or safe.startswith("."):
-        from toolbench.names import stable_hash
+        from toolbench.catalog.names import stable_hash
 
         safe = f"{safe}-{stable_hash(str(query_id))}"
     return f"{safe}.json"
@@ -106,16 +106,6 @@ class RunDir:
         return write_jsonl(self.path / TRAJECTORIES, (t.to_dict() for t in self.iter_results()))
 
 
-def query_sort_key(query_id: str) -> tuple[int, int, str]:
-    """Numeric ids in numeric order, then the rest alphabetically.
-
-    >>> sorted(["608", "1073", "b", "588"], key=query_sort_key)
-    ['588', '608', '1073', 'b']
-    """
-    text = str(query_id)
-    return (0, int(text), "") if text.isdigit() else (1, 0, text)
-
-
 def _read_result(path: Path) -> dict[str, Any] | None:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -134,31 +124,6 @@ def pending(queries: Iterable[Any], run_dir: str | Path) -> list[Any]:
     """The queries (objects with ``query_id``) of ``run_dir`` that are not finished yet."""
     done = RunDir(run_dir).finished_ids()
     return [q for q in queries if str(q.query_id) not in done]
-
-
-def read_run(run_dir: str | Path) -> list[Trajectory]:
-    """The trajectories of a run directory, a ``trajectories.jsonl`` file, or a ToolBench
-    answer directory (``{qid}_{method}.json`` files).
-
-    Result files win over the merged file, so a run that was killed before its merge is
-    read completely.
-    """
-    path = Path(run_dir)
-    if path.is_file():
-        return [Trajectory.from_dict(r) for r in iter_jsonl(path)]
-    if not path.is_dir():
-        raise InputError("no such run directory or trajectories file", path=str(path))
-    run = RunDir(path)
-    if run.results.is_dir():
-        return run.iter_results()
-    if (path / TRAJECTORIES).is_file():
-        return [Trajectory.from_dict(r) for r in iter_jsonl(path / TRAJECTORIES)]
-    from toolbench.formats.toolbench_answer import read_answer_dir
-
-    trajectories = read_answer_dir(path)
-    if not trajectories:
-        raise InputError("no results/, trajectories.jsonl or ToolBench answer files found", path=str(path))
-    return trajectories
 
 
 def write_trajectories(path: str | Path, trajectories: Iterable[Trajectory]) -> Path:

@@ -8,58 +8,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import typer
 
+from toolbench.app.common import CATALOG_HELP, EXECUTOR_HELP, EXECUTOR_OPTION, open_executor, resolve_catalog
 from toolbench.errors import InputError
 
-CATALOG_HELP = "Catalog: files, folders, file.py, pkg.module:function, 'builtin' (default) or 'mcp:COMMAND'."
-EXECUTOR_HELP = "Executor kind: builtin, python, virtual, http, mcp, auto (default: chosen from the catalog)."
-
 tools_app = typer.Typer(help="List the tools of a catalog and call them.", no_args_is_help=True)
-
-
-def resolve_catalog(sources: list[str] | None) -> tuple[Any, str, dict[str, Any]]:
-    """``(catalog, default executor kind, executor options)`` for ``--catalog`` values."""
-    from toolbench.builtin_world import builtin_specs
-    from toolbench.catalog import Catalog
-
-    sources = list(sources or ["builtin"])
-    mcp = [s for s in sources if s.startswith("mcp:")]
-    if mcp:
-        if len(sources) > 1:
-            raise InputError("an mcp: catalog cannot be combined with other catalogs")
-        from toolbench.executors.mcp_client import mcp_catalog
-
-        command = mcp[0][len("mcp:"):].strip()
-        return mcp_catalog(command), "mcp", {"command": command}
-    files = [s for s in sources if s != "builtin"]
-    specs = builtin_specs() if "builtin" in sources else []
-    if files:
-        from toolbench.loaders import load_catalog
-
-        specs.extend(load_catalog(files))
-    kind = "builtin" if not files else "auto"
-    return Catalog(specs), kind, {}
-
-
-def parse_options(items: list[str] | None) -> dict[str, Any]:
-    """``key=value`` pairs; values are JSON when they parse (``timeout=5``, ``allow_private=true``).
-
-    >>> parse_options(["timeout=5", "server_url=http://x/virtual", "headers_env={\\"K\\": \\"ENV\\"}"])
-    {'timeout': 5, 'server_url': 'http://x/virtual', 'headers_env': {'K': 'ENV'}}
-    """
-    options: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"executor options are key=value, not {item!r}", field="--option")
-        try:
-            options[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key.strip()] = value
-    return options
 
 
 @tools_app.command("list")
@@ -93,21 +48,21 @@ def call_command(
     args: str = typer.Option("{}", "--args", "-a", help="Arguments as a JSON object."),
     catalog: list[str] = typer.Option(None, "--catalog", "-c", help=CATALOG_HELP),
     executor: str | None = typer.Option(None, "--executor", "-e", help=EXECUTOR_HELP),
-    option: list[str] = typer.Option(None, "--option", "-o", help="Executor option key=value (repeatable)."),
+    option: list[str] = EXECUTOR_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the whole observation as JSON."),
 ) -> None:
     """Call one function and print the observation the model would see."""
-    from toolbench.executors import build_executor
     from toolbench.types import ToolCall
 
     try:
         arguments = json.loads(args)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg})", field="--args") from exc
-    cat, kind, options = resolve_catalog(catalog)
-    options.update(parse_options(option))
-    with build_executor(executor or kind, cat, **options) as runner:
+    runner = open_executor(resolve_catalog(catalog), executor, option)
+    try:
         observation = runner.call(ToolCall("call_0", name, arguments))
+    finally:
+        runner.close()
     if as_json:
         typer.echo(json.dumps(observation.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:

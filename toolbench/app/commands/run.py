@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import signal
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+from toolbench.app.common import planning_progress
+
+if TYPE_CHECKING:
+    from toolbench.app.pipeline import PipelineResult
+    from toolbench.app.run_config import RunConfig
 
 DEMO_CONFIG = "demo.toml"
 
 
-def _progress_factory(bar: Any) -> Any:
-    """Make one progress task per planning stage on a shared rich progress display."""
-    from toolbench.commands.plan import stage_progress
-
-    return lambda label, total: stage_progress(bar, label, total)
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
-def execute(config: Any) -> Any:
+def execute(config: RunConfig) -> PipelineResult:
     """Run ``config`` with a live progress display; SIGTERM stops as cleanly as Ctrl-C."""
-    from toolbench.commands.plan import progress_bar
-    from toolbench.pipeline import run_pipeline
+    from toolbench.app.pipeline import run_pipeline
 
-    bar = progress_bar()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        with bar:
-            return run_pipeline(config, _progress_factory(bar))
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with planning_progress() as stage:
+        return run_pipeline(config, stage)
 
 
 def summary_table(result: Any, seconds: float) -> Any:
@@ -76,7 +64,7 @@ def run_command(
     Re-running the same command resumes; changing only [judges] re-judges without
     re-planning. See `toolbench demo` for a ready example and the README for the format.
     """
-    from toolbench.run_config import load_run_config
+    from toolbench.app.run_config import load_run_config
 
     start = time.monotonic()
     result = execute(load_run_config(config, out=str(out) if out else None))
@@ -92,7 +80,7 @@ def demo_command(
     retrieval with all-MiniLM-L6-v2, DFSDT with SmolLM2-135M vs a CoT reference, judged
     by rules and expected answers. Finishes in about 15 minutes on 2 CPU cores.
     """
-    from toolbench.run_config import run_config_from_dict
+    from toolbench.app.run_config import run_config_from_dict
 
     text = resources.files("toolbench.resources").joinpath(DEMO_CONFIG).read_text(encoding="utf-8")
     if show_config:

@@ -262,7 +262,7 @@ def toolbench_record(query: Query, catalog: Catalog) -> dict[str, Any]:
     >>> record["query_id"], record["relevant APIs"], record["api_list"][0]["api_name"]
     (7, [['YT', 'Search']], 'Search')
     """
-    from toolbench.exporters import toolbench_doc
+    from toolbench.catalog.exporters import toolbench_doc
 
     relevant = [catalog.get(i) for i in query.relevant_api_ids]
     record: dict[str, Any] = {

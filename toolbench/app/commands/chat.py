@@ -14,8 +14,17 @@ from typing import Any
 
 import typer
 
-from toolbench.commands.tools import CATALOG_HELP, EXECUTOR_HELP, parse_options, resolve_catalog
+from toolbench.app.common import (
+    CATALOG_HELP,
+    EXECUTOR_HELP,
+    EXECUTOR_OPTION,
+    MODEL_OPTION,
+    open_executor,
+    parse_options,
+    resolve_catalog,
+)
 from toolbench.errors import InputError
+from toolbench.protocols import ChatModel, Executor
 from toolbench.types import AssistantMessage, Message, Observation, ToolCall
 
 
@@ -66,7 +75,7 @@ def _show_observation(call: ToolCall, observation: Observation, as_json: bool) -
         typer.secho(f"← {call.name}: {observation.content}", fg="green" if observation.ok else "red")
 
 
-def run_chat(model: Any, executor: Any, messages: list[Message], tools: list[dict[str, Any]],
+def run_chat(model: ChatModel, executor: Executor | None, messages: list[Message], tools: list[dict[str, Any]],
              gen_opts: dict[str, Any], rounds: int, as_json: bool) -> list[Message]:
     """Up to ``rounds`` model turns; calls run through ``executor`` when there is one."""
     for _ in range(rounds):
@@ -85,12 +94,12 @@ def run_chat(model: Any, executor: Any, messages: list[Message], tools: list[dic
 def chat_command(
     prompt: str = typer.Argument(..., help="The user message."),
     model_spec: str = typer.Option("hf:smollm2", "--model", "-m", help="Model spec BACKEND:NAME."),
-    model_option: list[str] = typer.Option(None, "--model-option", help="Backend option key=value (repeatable)."),
+    model_option: list[str] = MODEL_OPTION,
     catalog: list[str] = typer.Option(None, "--catalog", "-c", help=CATALOG_HELP),
     tool: list[str] = typer.Option(None, "--tool", "-t", help="Offer only this function (repeatable)."),
     no_tools: bool = typer.Option(False, "--no-tools", help="Offer no tools."),
     executor: str | None = typer.Option(None, "--executor", "-e", help=f"Run the calls. {EXECUTOR_HELP}"),
-    option: list[str] = typer.Option(None, "--option", "-o", help="Executor option key=value (repeatable)."),
+    option: list[str] = EXECUTOR_OPTION,
     system: str | None = typer.Option(None, "--system", help="System message."),
     tool_choice: str | None = typer.Option(None, "--tool-choice", help="auto, none, required or a function name."),
     rounds: int = typer.Option(1, "--rounds", min=1, help="Model turns (with --executor)."),
@@ -101,22 +110,17 @@ def chat_command(
     from toolbench.models import load_chat_model
 
     tools: list[dict[str, Any]] = []
-    cat, kind, exec_options = None, None, {}
+    resolved = None
     if not no_tools:
-        cat, kind, exec_options = resolve_catalog(catalog)
-        tools = select_tools(cat, tool)
-    model_opts = parse_options(model_option)
+        resolved = resolve_catalog(catalog)
+        tools = select_tools(resolved.catalog, tool)
+    model_opts = parse_options(model_option, "--model-option")
     if cache is not None:
         model_opts["cache"] = cache
     model = load_chat_model(model_spec, **model_opts)
     messages = ([Message("system", system)] if system else []) + [Message("user", prompt)]
     gen_opts = {"tool_choice": tool_choice_value(tool_choice)} if tool_choice and tools else {}
-    runner = None
-    if executor and cat is not None:
-        from toolbench.executors import build_executor
-
-        exec_options.update(parse_options(option))
-        runner = build_executor(kind if executor == "default" else executor, cat, **exec_options)
+    runner = open_executor(resolved, executor, option) if executor and resolved is not None else None
     try:
         run_chat(model, runner, messages, tools, gen_opts, rounds, as_json)
     finally:

@@ -115,7 +115,7 @@ def resolve_model_source(name: str) -> ModelSource:
 
 
 def _converted_dir(source: ModelSource) -> Path:
-    from toolbench.names import stable_hash
+    from toolbench.catalog.names import stable_hash
 
     gguf = source.directory / (source.gguf_file or "")
     key = f"{gguf.resolve()}:{gguf.stat().st_size}"

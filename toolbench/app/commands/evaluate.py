@@ -13,16 +13,15 @@ from typing import Any
 
 import typer
 
+from toolbench.app import common
+
 logger = logging.getLogger(__name__)
 
 eval_app = typer.Typer(help="Judge runs: pass rate, win rate, final answers, exact answers, AST, retrieval.",
                        no_args_is_help=True)
 bench_app = typer.Typer(help="Run a model on a benchmark and score it.", no_args_is_help=True)
 
-JUDGE_HELP = "Judge model spec, e.g. openai:gpt-4o-mini or hf:smollm2 (without one, only the rules decide)."
-RUNS_HELP = "Runs: run directories, trajectories.jsonl, ToolBench answer dirs, StableToolEval converted files."
-WORKERS_HELP = "Parallel judge calls (for judge servers; results do not depend on it)."
-FORMAT_HELP = "Input format: auto, trajectories, toolbench, stabletooleval."
+QUERIES_HELP = "Queries file (for query groups)."
 
 
 def _safe(name: str) -> str:
@@ -49,7 +48,7 @@ def _queries(path: Path | None, builtin: bool = False) -> list[Any]:
         return builtin_instructions()
     if path is None:
         return []
-    from toolbench.queries import load_queries
+    from toolbench.catalog.queries import load_queries
 
     return load_queries(path)
 
@@ -94,17 +93,17 @@ def _judge_cost(asker: Any) -> dict[str, Any]:
 
 
 def pass_command(
-    runs: list[Path] = typer.Argument(..., help=RUNS_HELP),
-    judge_model: str | None = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP),
-    judgings: int = typer.Option(1, "--judgings", "-n", min=1, help="Judgings per answer (SoPR = mean ± std)."),
+    runs: list[Path] = typer.Argument(..., help=common.RUNS_HELP),
+    judge_model: str | None = common.JUDGE_MODEL,
+    judgings: int = common.JUDGINGS,
     solvability_check: bool = typer.Option(False, help="Original ToolEval variant: also check task solvability."),
-    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    queries: Path | None = typer.Option(None, help="Queries file (for query groups)."),
+    fmt: str = common.RUN_FORMAT,
+    queries: Path | None = typer.Option(None, help=QUERIES_HELP),
     out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default evals/pass-RUNS)."),
-    seed: int = typer.Option(0, help="Seed of the bootstrap CIs."),
-    cache: Path | None = typer.Option(None, help="Judge cache file (default in $TOOLBENCH_CACHE/judge)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache judge replies."),
-    workers: int = typer.Option(1, min=1, help=WORKERS_HELP),
+    seed: int = common.REPORT_SEED,
+    cache: Path | None = common.JUDGE_CACHE,
+    no_cache: bool = common.NO_JUDGE_CACHE,
+    workers: int = common.JUDGE_WORKERS,
 ) -> None:
     """Pass rate (ToolEval rules + LLM judge; SoPR over --judgings)."""
     _judge_runs("pass", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache), workers,
@@ -112,16 +111,16 @@ def pass_command(
 
 
 def fac_command(
-    runs: list[Path] = typer.Argument(..., help="Runs in any supported format."),
-    judge_model: str | None = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP),
-    judgings: int = typer.Option(1, "--judgings", "-n", min=1),
-    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    queries: Path | None = typer.Option(None, help="Queries file (for query groups)."),
+    runs: list[Path] = typer.Argument(..., help=common.RUNS_HELP),
+    judge_model: str | None = common.JUDGE_MODEL,
+    judgings: int = common.JUDGINGS,
+    fmt: str = common.RUN_FORMAT,
+    queries: Path | None = typer.Option(None, help=QUERIES_HELP),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = typer.Option(0),
-    cache: Path | None = typer.Option(None),
-    no_cache: bool = typer.Option(False, "--no-cache"),
-    workers: int = typer.Option(1, min=1, help=WORKERS_HELP),
+    seed: int = common.REPORT_SEED,
+    cache: Path | None = common.JUDGE_CACHE,
+    no_cache: bool = common.NO_JUDGE_CACHE,
+    workers: int = common.JUDGE_WORKERS,
 ) -> None:
     """Final-answer-only judge (query + final answer)."""
     _judge_runs("fac", runs, judge_model, judgings, fmt, queries, out, seed, _cache(no_cache, cache), workers)
@@ -130,15 +129,15 @@ def fac_command(
 def win_command(
     run: Path = typer.Argument(..., help="The candidate run."),
     against: Path = typer.Option(..., "--against", "-r", help="The reference run (same queries)."),
-    judge_model: str | None = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP),
-    judgings: int = typer.Option(1, "--judgings", "-n", min=1),
-    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    queries: Path | None = typer.Option(None, help="Queries file (for query groups)."),
+    judge_model: str | None = common.JUDGE_MODEL,
+    judgings: int = common.JUDGINGS,
+    fmt: str = common.RUN_FORMAT,
+    queries: Path | None = typer.Option(None, help=QUERIES_HELP),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = typer.Option(0),
-    cache: Path | None = typer.Option(None),
-    no_cache: bool = typer.Option(False, "--no-cache"),
-    workers: int = typer.Option(1, min=1, help=WORKERS_HELP),
+    seed: int = common.REPORT_SEED,
+    cache: Path | None = common.JUDGE_CACHE,
+    no_cache: bool = common.NO_JUDGE_CACHE,
+    workers: int = common.JUDGE_WORKERS,
 ) -> None:
     """Win rate of RUN against --against (both orders per judging; W/T/L, ties count half)."""
     from evaluator import api
@@ -157,13 +156,13 @@ def win_command(
 
 
 def exact_command(
-    runs: list[Path] = typer.Argument(..., help="Runs in any supported format."),
+    runs: list[Path] = typer.Argument(..., help=common.RUNS_HELP),
     queries: Path | None = typer.Option(None, help="Queries file with expected_answer fields."),
     builtin: bool = typer.Option(False, "--builtin", help="Use the built-in instruction set's expected answers."),
     rel_tol: float = typer.Option(1e-6, help="Relative tolerance of numbers."),
-    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    fmt: str = common.RUN_FORMAT,
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = typer.Option(0),
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """Exact answers: numbers with tolerance, normalised strings."""
     from evaluator import api
@@ -186,7 +185,7 @@ def ast_command(
     answers: Path = typer.Option(..., help="BFCL possible-answer file (JSON Lines)."),
     questions: Path | None = typer.Option(None, help="BFCL question file (default: beside possible_answer/)."),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = typer.Option(0),
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """BFCL-style AST check of function calls against possible answers."""
     from evaluator import api, bfcl
@@ -206,7 +205,7 @@ def retrieval_command(
     queries: Path | None = typer.Option(None, help="Queries file with relevant APIs (when results lack them)."),
     k: list[int] = typer.Option([1, 3, 5], "--k", help="Cut-offs."),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = typer.Option(0),
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """NDCG@k, recall@k, completeness@k from retriever result files."""
     from evaluator.report import RunResult
@@ -229,22 +228,19 @@ def bfcl_command(
     category: list[str] = typer.Option(None, "--category", "-c", help="Only these categories (e.g. simple_python)."),
     limit: int | None = typer.Option(None, help="First N items of each file."),
     out: Path | None = typer.Option(None, "--out", "-o"),
-    seed: int = typer.Option(0),
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """Run a model on BFCL question files and score its calls with the AST checker (resumable)."""
-    from rich.progress import Progress
-
     from evaluator import api
     from evaluator.report import RunResult
     from toolbench.store import write_jsonl
 
     name = _safe(model)
     target = _out_dir(out, "bfcl", [name])
-    with Progress(transient=True) as bar:
-        task = bar.add_task("BFCL", total=None)
+    with common.count_progress("BFCL") as progress:
         items, predictions, verdicts, usage = api.bench_bfcl(
             model, data, categories=category or None, limit=limit, resume=target / "predictions.partial.jsonl",
-            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            progress=progress)
     write_jsonl(target / "predictions.jsonl", ({"id": i.id, "result": predictions[i.id]} for i in items))
     metrics = {"llm_calls": usage.llm_calls, "tokens": usage.total_tokens}
     _finish(target, "ast", [RunResult(model, verdicts, metrics=metrics)], {i.id: i.category for i in items},
@@ -254,8 +250,8 @@ def bfcl_command(
 def report_command(
     paths: list[Path] = typer.Argument(..., help="Eval output folders (with report.json) or runs (rules + cost only)."),
     out: Path = typer.Option(Path("evals/report"), "--out", "-o"),
-    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    seed: int = typer.Option(0),
+    fmt: str = common.RUN_FORMAT,
+    seed: int = common.REPORT_SEED,
 ) -> None:
     """Combine eval reports, or report runs' rule-based pass labels and cost without a judge."""
     from evaluator.combine import combined_report

@@ -5,7 +5,7 @@ Everything lands in one run directory::
     OUT/
       run_config.json            the resolved configuration and library versions
       index/                     the retrieval index (rebuilt only when the catalog changes)
-      plans/main-<hash>/         planner run directories (see toolbench.runs); the hash
+      plans/main-<hash>/         planner run directories (see toolbench.store.runs); the hash
       plans/reference-<hash>/    covers everything that shapes a plan, so changing only
                                  the judges re-judges without re-planning
       report/                    report.json, report.md, report.html, verdicts/
@@ -17,23 +17,21 @@ cached by the evaluator.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolbench.app.common import ProgressFactory, resolve_catalog
+from toolbench.app.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
 from toolbench.catalog import Catalog
+from toolbench.catalog.names import stable_hash
 from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError
 from toolbench.jsonutil import canonical_json
-from toolbench.names import stable_hash
-from toolbench.run_config import CatalogSection, IndexSection, QueriesSection, RunConfig
+from toolbench.protocols import ChatModel, Executor, Index
 from toolbench.types import Query, Report, Trajectory
 
 logger = logging.getLogger(__name__)
-
-ProgressFactory = Callable[[str, int], Callable[[Any], None]]
-
 
 @dataclass
 class PipelineResult:
@@ -50,18 +48,7 @@ class PipelineResult:
 
 def build_catalog(section: CatalogSection) -> Catalog:
     """The catalog of the run: the built-in tools and/or catalog files."""
-    catalog = Catalog()
-    if section.builtin:
-        from toolbench.builtin_world import builtin_specs
-
-        catalog.extend(builtin_specs())
-    if section.paths:
-        from toolbench.loaders import load_catalog
-
-        catalog.extend(load_catalog(list(section.paths)))
-    if not len(catalog):
-        raise InputError("the catalog is empty")
-    return catalog
+    return resolve_catalog([*(["builtin"] if section.builtin else []), *section.paths], default=()).catalog
 
 
 def select_queries(section: QueriesSection) -> list[Query]:
@@ -75,7 +62,7 @@ def select_queries(section: QueriesSection) -> list[Query]:
 
         queries = builtin_instructions()
     else:
-        from toolbench.queries import load_queries
+        from toolbench.catalog.queries import load_queries
 
         queries = load_queries(section.path)
     if section.groups:
@@ -98,7 +85,7 @@ def needs_index(section: IndexSection, queries: list[Query]) -> bool:
     return section.kind != "none" and (section.always or any(not q.api_ids for q in queries))
 
 
-def prepare_index(section: IndexSection, catalog: Catalog, directory: Path) -> Any:
+def prepare_index(section: IndexSection, catalog: Catalog, directory: Path) -> Index:
     """Load ``section.path``, reuse ``directory`` when it indexes this catalog, else build it."""
     from retriever import build_index, load_index
 
@@ -140,7 +127,7 @@ class Pipeline:
         self.config = config
         self.out = Path(config.out)
         self.progress = progress
-        self._model: Any = None
+        self._model: ChatModel | None = None
 
     def run(self) -> PipelineResult:
         config = self.config
@@ -162,26 +149,26 @@ class Pipeline:
                 )
         finally:
             executor.close()
-        from toolbench.runs import read_run
+        from toolbench.store.run_io import read_run
 
         runs = {label: read_run(directory) for label, directory in dirs.items()}
         report = self._judge(queries, runs["main"], runs.get("reference"), dirs)
         return PipelineResult(self.out, report, dirs)
 
-    def _executor(self, catalog: Catalog) -> Any:
+    def _executor(self, catalog: Catalog) -> Executor:
         from toolbench.executors import build_executor
 
         return build_executor(self.config.executor.kind, catalog, **self.config.executor.options)
 
-    def _chat_model(self) -> Any:
+    def _chat_model(self) -> ChatModel:
         if self._model is None:
-            from toolbench.models.base import load_chat_model
+            from toolbench.models import load_chat_model
 
             self._model = load_chat_model(self.config.model.spec, **self.config.model.options)
         return self._model
 
     def _plan(self, label: str, method: str, options: dict[str, Any], queries: list[Query], catalog: Catalog,
-              executor: Any, index: Any) -> Path:
+              executor: Executor, index: Index | None) -> Path:
         from planner.config import PlannerConfig
         from planner.runner import run_queries
 
@@ -202,9 +189,11 @@ class Pipeline:
 
     def _judge(self, queries: list[Query], main: list[Trajectory], reference: list[Trajectory] | None,
                dirs: dict[str, Path]) -> Report:
-        from toolbench.judging import judge_runs
+        from evaluator.judging import judge_runs
 
-        return judge_runs(self.config, queries, main, reference, dirs, self.out / "report")
+        judgement = judge_runs(main, reference, queries, self.config.judges, self.out / "report", run_dirs=dirs,
+                               name=self.config.name)
+        return judgement.report
 
 
 def run_pipeline(config: RunConfig, progress: ProgressFactory | None = None) -> PipelineResult:

@@ -59,11 +59,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluator.judging import JudgeSettings
 from toolbench.config import Config, require
 from toolbench.errors import ConfigError, InputError
 
 INDEX_KINDS = ("dense", "bm25", "hybrid", "none")
-JUDGES = ("pass", "win", "exact", "fac")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -138,19 +138,6 @@ class ReferenceSection(Config):
 
 
 @dataclass(frozen=True)
-class JudgesSection(Config):
-    names: tuple[str, ...] = ("pass", "exact")
-    model: str = ""
-    judgings: int = 1
-
-    def validate(self) -> None:
-        unknown = sorted(set(self.names) - set(JUDGES))
-        require(not unknown, f"[judges] unknown judge(s) {unknown}; known: {', '.join(JUDGES)}")
-        require(self.judgings >= 1, "[judges] judgings must be >= 1")
-        require(not ("fac" in self.names and not self.model), "[judges] fac needs a judge model")
-
-
-@dataclass(frozen=True)
 class RunConfig(Config):
     """The whole job; see the module docstring for the TOML layout."""
 
@@ -163,7 +150,7 @@ class RunConfig(Config):
     executor: ExecutorSection = field(default_factory=ExecutorSection)
     planner: PlannerSection = field(default_factory=PlannerSection)
     reference: ReferenceSection = field(default_factory=ReferenceSection)
-    judges: JudgesSection = field(default_factory=JudgesSection)
+    judges: JudgeSettings = field(default_factory=JudgeSettings)
 
     def validate(self) -> None:
         require(bool(re.fullmatch(r"[A-Za-z0-9_.-]+", self.name)), f"run name {self.name!r}: use letters, digits, _.-")
@@ -178,7 +165,7 @@ SECTIONS: dict[str, type[Config]] = {
     "executor": ExecutorSection,
     "planner": PlannerSection,
     "reference": ReferenceSection,
-    "judges": JudgesSection,
+    "judges": JudgeSettings,
 }
 _PATH_KEYS = {("catalog", "paths"), ("queries", "path"), ("index", "path"), ("reference", "run")}
 

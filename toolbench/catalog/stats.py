@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from toolbench.catalog import Catalog, preferred_function_name
-from toolbench.names import MAX_FUNCTION_NAME, toolbench_function_name
+from toolbench.catalog.catalog import Catalog, preferred_function_name
+from toolbench.catalog.names import MAX_FUNCTION_NAME, toolbench_function_name
 from toolbench.types import ApiSpec
 
 

@@ -1,13 +1,13 @@
 """The ``toolbench`` command line (thin: parses options, calls library code, prints).
 
-Each command group lives in :mod:`toolbench.commands` and registers itself on the
-app. User errors (:class:`~toolbench.errors.ToolbenchError`) print one line and exit
-with their code (2 for bad input); ``--debug`` shows the traceback instead.
+Each command group lives in :mod:`toolbench.app.commands` and has ``register(app)``;
+:data:`COMMANDS` lists them in help order. User errors
+(:class:`~toolbench.errors.ToolbenchError`) print one line and exit with their code (2 for
+bad input); ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 
@@ -15,11 +15,21 @@ import click
 import typer
 
 from toolbench import __version__
+from toolbench.app.commands import (
+    catalog,
+    chat,
+    data,
+    evaluate,
+    finetune,
+    plan,
+    retrieval,
+    run,
+    toolformer,
+    tools,
+)
 from toolbench.errors import ToolbenchError
 
-COMMAND_MODULES = (
-    "catalog", "retrieval", "tools", "chat", "plan", "evaluate", "data", "finetune", "toolformer", "run",
-)
+COMMANDS = (catalog, retrieval, tools, chat, plan, evaluate, data, finetune, toolformer, run)
 
 app = typer.Typer(
     name="toolbench",
@@ -58,8 +68,8 @@ def root(
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"toolbench.commands.{_name}").register(app)
+for _commands in COMMANDS:
+    _commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
