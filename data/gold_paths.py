@@ -125,7 +125,7 @@ def in_schema_order(call: ToolCall, tools: list[dict[str, Any]]) -> ToolCall:
     >>> list(in_schema_order(ToolCall("c", "f", {"b": 2, "a": 1}), tools).arguments)
     ['a', 'b']
     """
-    from toolbench.models.guided import ordered_properties
+    from toolbench.models.constrained import ordered_properties
 
     schema = next((t.get("function", t).get("parameters") or {} for t in tools
                    if t.get("function", t).get("name") == call.name), {})

@@ -3,7 +3,7 @@
 A :class:`BatchEngine` owns a model and one scheduler thread. A caller (a planner worker,
 a judge) opens a :class:`Session` with its prompt's token ids, then alternates between
 reading logits and feeding the tokens it chose — free text, or a schema-guided tool call
-that forces some tokens and picks others (:mod:`toolbench.models.guided`). The engine
+that forces some tokens and picks others (:mod:`toolbench.models.constrained`). The engine
 gathers the feeds of all open sessions into one forward pass over a shared KV cache
 (:class:`~toolbench.models.kv_slots.SlotCache`): decoding a 135M model on a CPU reads
 every weight once per step whatever the number of rows, so 8 sequences cost far less
