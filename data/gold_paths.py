@@ -109,13 +109,27 @@ def final_answer(query: Query, observations: list[Observation]) -> str:
     return observations[-1].content if observations else ""
 
 
-def thought_for(call: ToolCall, index: int, total: int) -> str:
-    """A short deterministic thought before a gold call.
+THOUGHT_STYLES = ("none", "steps", "plan")
 
-    >>> thought_for(ToolCall("c", "is_prime", {"n": 7}), 0, 2)
-    'Step 1 of 2: call is_prime.'
+
+def thought_for(calls: list[ToolCall], index: int, style: str) -> str | None:
+    """The deterministic thought before gold call ``index`` in ``style``: ``none``, ``steps``
+    (one line before every call) or ``plan`` (one line before the first call naming every
+    call in order, so a small model reads from its own first turn whether to go on or finish).
+
+    >>> calls = [ToolCall("a", "mean", {}), ToolCall("b", "is_prime", {"n": 7})]
+    >>> thought_for(calls, 0, "steps"), thought_for(calls, 1, "steps")
+    ('Step 1 of 2: call mean.', 'Step 2 of 2: call is_prime.')
+    >>> thought_for(calls, 0, "plan"), thought_for(calls, 1, "plan"), thought_for(calls, 0, "none")
+    ('Plan: mean, then is_prime.', None, None)
     """
-    return f"Step {index + 1} of {total}: call {call.name}."
+    if style == "steps":
+        return f"Step {index + 1} of {len(calls)}: call {calls[index].name}."
+    if style == "plan" and index == 0:
+        return "Plan: " + ", then ".join(c.name for c in calls) + "."
+    if style not in THOUGHT_STYLES:
+        raise ValueError(f"thought style must be one of {THOUGHT_STYLES}, not {style!r}")
+    return None
 
 
 def in_schema_order(call: ToolCall, tools: list[dict[str, Any]]) -> ToolCall:
@@ -134,16 +148,16 @@ def in_schema_order(call: ToolCall, tools: list[dict[str, Any]]) -> ToolCall:
     return ToolCall(call.id, call.name, {k: call.arguments[k] for k in ranked})
 
 
-def gold_trajectory(query: Query, executor: Executor, opening: Opening, thoughts: bool = False) -> Trajectory:
-    """The gold solution path of ``query`` (see the module docstring); ``thoughts`` writes
-    a short deterministic thought before each call."""
+def gold_trajectory(query: Query, executor: Executor, opening: Opening, thoughts: str = "none") -> Trajectory:
+    """The gold solution path of ``query`` (see the module docstring); ``thoughts`` is the
+    style of the deterministic thoughts before calls (see :func:`thought_for`)."""
     messages, tools = opening(query)
     messages = list(messages)
     calls = [in_schema_order(c, tools) for c in gold_calls(query)]
     steps: list[Step] = []
     started = time.perf_counter()
     for index, call in enumerate(calls):
-        thought = thought_for(call, index, len(calls)) if thoughts else None
+        thought = thought_for(calls, index, thoughts)
         observation = executor.call(call)
         messages.append(Message("assistant", thought, [call]))
         messages.append(Message("tool", observation.content, tool_call_id=call.id, name=call.name))
@@ -152,7 +166,7 @@ def gold_trajectory(query: Query, executor: Executor, opening: Opening, thoughts
             return _trajectory(query, messages, tools, steps, started, error=f"{call.name}: {observation.error}")
     answer = final_answer(query, [s.observation for s in steps if s.observation])
     finish = ToolCall(f"call_{len(calls)}", FINISH, {"return_type": GIVE_ANSWER, "final_answer": answer})
-    thought = "I have all the information I need." if thoughts else None
+    thought = "I have all the information I need." if thoughts == "steps" else None
     messages.append(Message("assistant", thought, [finish]))
     steps.append(Step(thought or "", finish, Observation(finish.id, "", status=ObservationStatus.FINISH,
                                                          name=FINISH)))
@@ -172,7 +186,7 @@ def _trajectory(query: Query, messages: list[Message], tools: list[dict[str, Any
 
 
 def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Opening,
-                      thoughts: bool = False) -> list[Trajectory]:
+                      thoughts: str = "none") -> list[Trajectory]:
     """Gold paths for every query that has gold calls (others are skipped and logged)."""
     out = []
     for query in queries:

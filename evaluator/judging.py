@@ -123,9 +123,26 @@ def judge_runs(main: list[Trajectory], reference: list[Trajectory] | None, queri
     ``run_dirs`` maps ``main`` (and ``reference``) to its run directory (for links from the
     report to each query's result file); ``name`` is the job's name, kept in the reports.
     """
+    runs = {"main": main, **({"reference": reference} if reference is not None else {})}
+    pairs = [("main", "reference")] if reference is not None else []
+    return judge_all(runs, pairs, queries, settings, report_dir, run_dirs=run_dirs, name=name)
+
+
+def pair_name(candidate: str, reference: str) -> str:
+    """The run name of a win comparison.
+
+    >>> pair_name("tuned: dfsdt", "base: dfsdt")
+    'tuned: dfsdt vs base: dfsdt'
+    """
+    return f"{candidate} vs {reference}"
+
+
+def judge_all(runs: dict[str, list[Trajectory]], pairs: Sequence[tuple[str, str]], queries: Sequence[Query],
+              settings: JudgeSettings, report_dir: Path, *, run_dirs: dict[str, Path], name: str = "run") -> Judgement:
+    """Judge every run of ``runs`` (label → trajectories) and each ``(candidate, reference)``
+    pair for win rate, and write the reports (see :func:`judge_runs`)."""
     judge = RunJudge(settings, queries)
     groups = {q.query_id: q.group for q in queries if q.group}
-    runs = {"main": main, **({"reference": reference} if reference is not None else {})}
     links = {label: trajectory_links(t, run_dirs[label], report_dir) for label, t in runs.items()}
     exact = {label: judge.exact(t) for label, t in runs.items()}
     passed = {label: judge.pass_labels(t, exact[label]) for label, t in runs.items()}
@@ -134,9 +151,9 @@ def judge_runs(main: list[Trajectory], reference: list[Trajectory] | None, queri
         sections["pass"] = [RunResult(n, passed[n], runs[n], links[n]) for n in runs]
     if "exact" in settings.names and judge.has_answers:
         sections["exact"] = [RunResult(n, exact[n], runs[n], links[n]) for n in runs]
-    if "win" in settings.names and reference is not None:
-        verdicts = judge.win(main, reference, passed["main"], passed["reference"])
-        sections["win"] = [RunResult("main vs reference", verdicts, main, links["main"])]
+    if "win" in settings.names and pairs:
+        sections["win"] = [RunResult(pair_name(a, b), judge.win(runs[a], runs[b], passed[a], passed[b]), runs[a],
+                                     links[a]) for a, b in pairs]
     if "fac" in settings.names:
         sections["fac"] = [RunResult(n, judge.fac(runs[n]), runs[n], links[n]) for n in runs]
     config: dict[str, Any] = {"run": name, "judge_model": settings.model or None, "judgings": settings.judgings,

@@ -191,3 +191,10 @@ def count_progress(label: str, total: int | None = None) -> Iterator[Callable[[i
     with Progress(transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done, count: bar.update(task, completed=done, total=count)
+
+
+def close_model(model: Any) -> None:
+    """Release a chat model's resources (a local model's batching thread) when it has ``close``."""
+    close = getattr(model, "close", None)
+    if callable(close):
+        close()

@@ -12,6 +12,7 @@ Sections (all optional except where noted)::
     [queries]
     path = "queries.json"              # ToolBench query JSON or JSONL; or builtin = true
     builtin = false
+    builtin_set = "heldout"            # with builtin: heldout (76 instructions) | everyday (39)
     limit = 0                          # 0 = all
     groups = []                        # keep only these groups (e.g. ["G1"])
 
@@ -33,12 +34,31 @@ Sections (all optional except where noted)::
     [planner]
     method = "dfsdt"                   # dfsdt | cot
     options = {}                       # width, max_actions, max_llm_calls, ...
-    concurrency = 1
+    concurrency = 0                    # queries planned at once; 0 = the model's hint
+                                       # (8 for the local hf backend, which batches them)
 
     [reference]                        # the run to compare against (win rate)
     method = "cot"                     # plan the same queries with another method ...
     options = {}
     run = ""                           # ... or use an existing run directory
+
+    [tuned]                            # compare a tuned student with the base [model]
+    spec = "hf:smollm2-tools"          # an existing tuned model (or use [train])
+    options = {}
+
+    [train]                            # train the tuned student here (toolbench.app.training)
+    instructions = "templates"         # templates | file | generate (by the teacher)
+    path = ""                          # query file for instructions = "file"
+    counts = { G1 = 200, G2 = 250, G3 = 250 }
+    teacher = ""                       # model spec of a teacher (openai:..., a vLLM server)
+    solutions = "gold"                 # gold call chains | planner (the teacher's verified paths)
+    solver = { method = "dfsdt" }      # the teacher planner's options
+    thoughts = "plan"                  # gold paths open with "Plan: f, then g."
+    lora = {}                          # rank, top_layers, learning_rate, epochs, ...
+
+With [tuned] or [train] the evaluation plans the base student ([model]) and the tuned one
+with [planner], the tuned one also with [reference]'s method, and a teacher (when [train]
+has one) with [planner]; win rate compares tuned with base (and with its [reference] run).
 
     [judges]
     names = ["pass", "exact", "win"]   # pass | win | exact | fac
@@ -60,6 +80,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator.judging import JudgeSettings
+from toolbench.app.training import TrainSection
 from toolbench.config import Config, require
 from toolbench.errors import ConfigError, InputError
 
@@ -76,16 +97,21 @@ class CatalogSection(Config):
         require(bool(self.paths) or self.builtin, "[catalog]: give paths or builtin = true")
 
 
+BUILTIN_SETS = ("heldout", "everyday")
+
+
 @dataclass(frozen=True)
 class QueriesSection(Config):
     path: str = ""
     builtin: bool = False
+    builtin_set: str = "heldout"
     limit: int = 0
     groups: tuple[str, ...] = ()
 
     def validate(self) -> None:
         require(bool(self.path) != self.builtin, "[queries]: give exactly one of path or builtin = true")
         require(self.limit >= 0, "[queries] limit must be >= 0")
+        require(self.builtin_set in BUILTIN_SETS, f"[queries] builtin_set must be one of {', '.join(BUILTIN_SETS)}")
 
 
 @dataclass(frozen=True)
@@ -117,10 +143,10 @@ class ExecutorSection(Config):
 class PlannerSection(Config):
     method: str = "dfsdt"
     options: dict[str, Any] = field(default_factory=dict)
-    concurrency: int = 1
+    concurrency: int = 0
 
     def validate(self) -> None:
-        require(self.concurrency >= 1, "[planner] concurrency must be >= 1")
+        require(self.concurrency >= 0, "[planner] concurrency must be >= 0 (0 = the model's hint)")
 
 
 @dataclass(frozen=True)
@@ -138,6 +164,12 @@ class ReferenceSection(Config):
 
 
 @dataclass(frozen=True)
+class TunedSection(Config):
+    spec: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RunConfig(Config):
     """The whole job; see the module docstring for the TOML layout."""
 
@@ -151,10 +183,21 @@ class RunConfig(Config):
     planner: PlannerSection = field(default_factory=PlannerSection)
     reference: ReferenceSection = field(default_factory=ReferenceSection)
     judges: JudgeSettings = field(default_factory=JudgeSettings)
+    tuned: TunedSection = field(default_factory=TunedSection)
+    train: TrainSection | None = None
 
     def validate(self) -> None:
         require(bool(re.fullmatch(r"[A-Za-z0-9_.-]+", self.name)), f"run name {self.name!r}: use letters, digits, _.-")
-        require("win" not in self.judges.names or self.reference.enabled, "the win judge needs a [reference]")
+        require("win" not in self.judges.names or self.reference.enabled or self.compares_students,
+                "the win judge needs a [reference], [tuned] or [train]")
+        require(not (self.tuned.spec and self.train), "give [tuned] (an existing model) or [train], not both")
+        require(not (self.compares_students and self.reference.run),
+                "with [tuned]/[train], [reference] takes a method (run on the tuned model), not a run")
+
+    @property
+    def compares_students(self) -> bool:
+        """Whether the evaluation compares a tuned student with the base one."""
+        return bool(self.tuned.spec or self.train)
 
 
 SECTIONS: dict[str, type[Config]] = {
@@ -166,8 +209,11 @@ SECTIONS: dict[str, type[Config]] = {
     "planner": PlannerSection,
     "reference": ReferenceSection,
     "judges": JudgeSettings,
+    "tuned": TunedSection,
+    "train": TrainSection,
 }
-_PATH_KEYS = {("catalog", "paths"), ("queries", "path"), ("index", "path"), ("reference", "run")}
+OPTIONAL_SECTIONS = ("train",)  # absent = None
+_PATH_KEYS = {("catalog", "paths"), ("queries", "path"), ("index", "path"), ("reference", "run"), ("train", "path")}
 
 
 def expand_env(value: Any) -> Any:
@@ -209,6 +255,8 @@ def run_config_from_dict(data: dict[str, Any], base: Path, *, source: str = "con
         raise InputError(f"unknown section(s) {', '.join(unknown)}", path=source)
     sections: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
+        if name in OPTIONAL_SECTIONS and name not in data:
+            continue
         raw = data.get(name, {})
         if not isinstance(raw, dict):
             raise InputError("must be a table", path=source, field=name)
