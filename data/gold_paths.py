@@ -3,10 +3,11 @@
 For instructions with ``extra["gold_calls"]`` (the built-in world, template instructions)
 a training set exists without any teacher model: each gold call is executed by the real
 executor, the observations are recorded, and the path ends with
-``Finish(give_answer, final_answer)``. Calls are written as a schema-guided decoder
-writes them (required arguments first, then optional ones in schema order) and, by
-default, without a thought before them: the ``hf`` backend's guided calls start with the
-call itself, so the training text is what the tuned model produces. With answer keys the
+``Finish(give_answer, final_answer)``. Calls are written as a schema-constrained decoder
+writes them (required arguments first, then optional ones in schema order), by default
+without a thought before them; ``thoughts="plan"`` opens the path with one line naming
+every call (``Plan: mean, then prime_factors.``), which the ``hf`` backend's constrained
+calls allow (``thought``), so the training text is what the tuned model produces. With answer keys the
 final answer names each value as its tool did (``mean: 25.0; prime_factors: [5, 5]``),
 which a small model copies from the observations. The opening messages and tool schemas come from
 an ``opening`` function — the planner's own prompt builder in ``toolbench data gold``

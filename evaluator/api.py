@@ -42,11 +42,14 @@ def make_asker(
 
     ``cache``: True → the default judge cache, a path → that SQLite file, False/None → off.
     The backends' own call cache is turned off for judge models: repeated judgings must
-    reach the model (the judge cache keys them by judging number).
+    reach the model (the judge cache keys them by judging number). ``workers < 1`` takes
+    the model's ``concurrency_hint`` (1 when it has none).
     """
     if judge is None or isinstance(judge, StructuredAsker):
         return judge
     model = load_chat_model(judge, cache="") if isinstance(judge, str) else judge
+    if workers < 1:  # the model's hint: a local hf model batches concurrent judge calls
+        workers = int(getattr(model, "concurrency_hint", 1))
     store = None if cache in (None, False) else JudgeCache(None if cache is True else cache)  # type: ignore[arg-type]
     return StructuredAsker(model, store, retries, force_tool_call, dict(options or {}), workers)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -30,7 +31,8 @@ EXECUTOR_HELP = "Executor kind: builtin, python, virtual, http, mcp, auto (defau
 RUNS_HELP = "Runs: run directories, trajectories.jsonl files, ToolBench answer dirs, StableToolEval files."
 FORMAT_HELP = "Input format: auto, trajectories, toolbench, stabletooleval."
 JUDGE_HELP = "Judge model spec, e.g. openai:gpt-4o-mini or hf:smollm2 (without one, only the rules decide)."
-WORKERS_HELP = "Parallel judge calls (for judge servers; results do not depend on it)."
+WORKERS_HELP = ("Parallel judge calls (0 = the model's hint: 8 for a local hf model, which batches them, "
+                "else 1; results do not depend on it).")
 
 # ------------------------------------------------------------------ option sets
 
@@ -42,7 +44,7 @@ JUDGE_MODEL = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP)
 JUDGINGS = typer.Option(1, "--judgings", "-n", min=1, help="Judgings per answer (SoPR = mean ± std).")
 JUDGE_CACHE = typer.Option(None, "--cache", help="Judge cache file (default in $TOOLBENCH_CACHE/judge).")
 NO_JUDGE_CACHE = typer.Option(False, "--no-cache", help="Do not cache judge replies.")
-JUDGE_WORKERS = typer.Option(1, "--workers", min=1, help=WORKERS_HELP)
+JUDGE_WORKERS = typer.Option(0, "--workers", min=0, help=WORKERS_HELP)
 REPORT_SEED = typer.Option(0, "--seed", help="Seed of the bootstrap CIs.")
 
 LORA_RANK = typer.Option(16, "--rank", help="LoRA rank.")
@@ -166,10 +168,12 @@ def progress_bar() -> Any:
 def stage_progress(bar: Any, label: str, total: int) -> Callable[[Any], None]:
     """Add a task to ``bar``; returns the callback that updates it from planner worker threads."""
     task = bar.add_task(label, total=total, info="")
+    started = time.monotonic()
 
     def update(stats: Any) -> None:
+        rate = stats.tokens / max(time.monotonic() - started, 1e-6)
         info = (f"solved {stats.solved}  gave up {stats.gave_up}  errors {stats.errors}  "
-                f"LLM calls {stats.llm_calls}  tokens {stats.tokens:,}")
+                f"LLM calls {stats.llm_calls}  tokens {stats.tokens:,} ({rate:,.0f}/s)")
         bar.update(task, completed=stats.skipped + stats.done + stats.errors, info=info)
 
     return update

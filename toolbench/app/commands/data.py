@@ -75,6 +75,8 @@ def gold(
     prompt: str = typer.Option("toolbench", help="Planner prompt variant the paths are written in."),
     catalog_path: list[Path] = typer.Option(None, "--catalog", help="Catalog (default: the built-in world)."),
     executor_kind: str = typer.Option("builtin", "--executor", help="Executor that runs the gold calls."),
+    thoughts: str = typer.Option("none", help="Thoughts before calls: none, steps (one per call) or plan (one "
+                                 "line naming every call, before the first)."),
 ) -> None:
     """Execute each query's gold call chain with the real tools: solution paths without a teacher."""
     from data.gold_paths import gold_trajectories, write_gold_run
@@ -89,7 +91,7 @@ def gold(
         task = build_task(catalog, list(query.api_ids), query.query, prompt)
         return list(task.messages), list(task.tools)
 
-    trajectories = gold_trajectories(load_queries(queries, catalog), executor, opening)
+    trajectories = gold_trajectories(load_queries(queries, catalog), executor, opening, thoughts)
     write_gold_run(out, trajectories, prompt, str(queries))
     solved = sum(1 for t in trajectories if t.gave_answer)
     typer.echo(f"{solved}/{len(trajectories)} gold paths solved → {out}")
