@@ -20,7 +20,8 @@ def merge_reports(reports: Sequence[Report]) -> Report:
     (['x', 'x#2'], ['x', 'x#2'], 'pass')
     """
     kinds = {r.name for r in reports}
-    merged = Report(name=kinds.pop() if len(kinds) == 1 else "combined", config={"runs": [], "sources": []})
+    merged = Report(name=kinds.pop() if len(kinds) == 1 else "combined",
+                    config={"runs": [], "sources": [], "judges": {}})
     for report in reports:
         rename = {}
         for run in report.metrics:
@@ -32,6 +33,7 @@ def merge_reports(reports: Sequence[Report]) -> Report:
             merged.metrics[new] = report.metrics[run]
             merged.groups[new] = report.groups.get(run, {})
             merged.config["runs"].append(new)
+            merged.config["judges"][new] = report.config.get("judges", {}).get(run, report.name)
         merged.rows.extend({**row, "run": rename.get(row.get("run"), row.get("run"))} for row in report.rows)
         merged.config["sources"].append({k: v for k, v in report.config.items() if k != "runs"})
     return merged
