@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,6 +40,25 @@ def merge_reports(reports: Sequence[Report]) -> Report:
     return merged
 
 
+def rebase_links(report: Report, source: Path, target: Path) -> Report:
+    """The report with its relative trajectory links made relative to ``target`` instead of ``source``.
+
+    >>> r = Report("pass", rows=[{"run": "x", "trajectory": "../runs/x/results/1.json"}, {"run": "x"}])
+    >>> [row.get("trajectory") for row in rebase_links(r, Path("evals/p"), Path("evals/all/sub")).rows]
+    ['../../../runs/x/results/1.json', None]
+    """
+    if Path(source).resolve() == Path(target).resolve():
+        return report
+    rows = []
+    for row in report.rows:
+        link = row.get("trajectory")
+        if link and not Path(link).is_absolute():
+            moved = os.path.relpath(Path(source).resolve() / link, Path(target).resolve())
+            row = {**row, "trajectory": Path(moved).as_posix()}
+        rows.append(row)
+    return Report(report.name, report.metrics, report.groups, rows, report.config)
+
+
 def rules_report(path: Path, fmt: str, out_dir: Path, seed: int) -> Report:
     """Pass labels by rule only (others Unjudged) plus cost, for one run."""
     from evaluator.inputs import load_run
@@ -54,9 +74,9 @@ def combined_report(paths: Sequence[Path], *, fmt: str = "auto", out_dir: Path, 
     for path in paths:
         path = Path(path)
         if (path / "report.json").is_file():
-            reports.append(Report.from_dict(read_json(path / "report.json")))
+            reports.append(rebase_links(Report.from_dict(read_json(path / "report.json")), path, out_dir))
         elif path.name == "report.json" and path.is_file():
-            reports.append(Report.from_dict(read_json(path)))
+            reports.append(rebase_links(Report.from_dict(read_json(path)), path.parent, out_dir))
         else:
             reports.append(rules_report(path, fmt, out_dir, seed))
     return merge_reports(reports)

@@ -58,6 +58,8 @@ def group_plot(report: Report, section: Section) -> str | None:
     """Per group (and over all queries): each run's score with its 95% CI."""
     if section.kind in ("win", "retrieval"):
         return None
+    if all(fmt.missing(report.metrics[r].get("mean")) for r in section.runs):
+        return None
     groups = sorted({g for r in section.runs for g in report.groups.get(r, {})} - {"all"})
     columns = ["all queries", *groups]
     import matplotlib

@@ -95,12 +95,18 @@ class _Sources:
     def __init__(self, out: Path, runs: Sequence[Any]) -> None:
         self.out = out
         self.given = {(r.name, t.query_id): t for r in runs for t in getattr(r, "trajectories", [])}
+        self.owner: dict[int, str] = {}  # one page per trajectory, named after the first run holding it
+        for r in runs:
+            for t in getattr(r, "trajectories", []):
+                self.owner.setdefault(id(t), r.name)
         self.loaded: dict[tuple[Path, str], Trajectory | None] = {}
 
-    def find(self, row: dict[str, Any]) -> tuple[str, Trajectory] | None:
+    def find(self, row: dict[str, Any], kind: str) -> tuple[str, Trajectory] | None:
         run, qid = str(row.get("run")), str(row.get("query_id"))
-        if (run, qid) in self.given:
-            return f"run:{run}:{qid}", self.given[(run, qid)]
+        for name in (run, display_name(run, kind)):  # a merged report prefixes run names with the judge
+            if (name, qid) in self.given:
+                trajectory = self.given[(name, qid)]
+                return f"run:{self.owner[id(trajectory)]}:{qid}", trajectory
         link = str(row.get("trajectory") or "")
         path = (self.out / link).resolve() if link else None
         if path is None or not path.is_file():
@@ -121,12 +127,12 @@ def write_views(out_dir: str | Path, report: Report, runs: Sequence[Any] = ()) -
     pages: dict[str, tuple[Trajectory, list[tuple[str, str, str]]]] = {}
     views: dict[tuple[str, str], str] = {}
     for row in report.rows:
-        found = sources.find(row)
+        run = str(row.get("run"))
+        found = sources.find(row, kinds.get(run, report.name))
         if found is None:
             continue
         identity, trajectory = found
         name = page_name(str(row.get("query_id")), identity)
-        run = str(row.get("run"))
         who = f"{fmt.judge_title(kinds.get(run, report.name))}: {display_name(run, kinds.get(run, report.name))}"
         pages.setdefault(name, (trajectory, []))[1].append((who, str(row.get("majority") or ""),
                                                             str(row.get("reason") or "")))
@@ -200,3 +206,40 @@ def write_run_site(run_path: str | Path, out_dir: str | Path, fmt_name: str = "a
         views[t.query_id] = f"{VIEW_DIR}/{name}"
     rows = run_index_rows(run.name, run.trajectories, run.groups(), views)
     return atomic_write_text(out / INDEX, render_index(f"Run {run.name}: queries", rows))
+
+
+def report_folder(path: Path) -> Path | None:
+    """The folder holding ``report.json`` for a report folder or a ``toolbench run`` output.
+
+    >>> report_folder(Path("/nonexistent")) is None
+    True
+    """
+    for candidate in (path, path / "report"):
+        if (candidate / "report.json").is_file():
+            return candidate
+    return None
+
+
+def write_site(path: str | Path, out: str | Path | None = None, fmt_name: str = "auto") -> Path:
+    """Pages for ``path`` (a report folder, a ``toolbench run`` output, or a run in any format);
+    returns the index page. A report is re-rendered in place (or into ``out``); a run's pages
+    go to ``out`` (default ``views/<run name>``)."""
+    from evaluator.combine import rebase_links
+    from evaluator.inputs import run_name
+    from evaluator.report import write_report
+    from toolbench.store import read_json
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such run, report folder or file", path=str(path))
+    folder = report_folder(path)
+    if folder is not None:
+        target = Path(out) if out is not None else folder
+        report = rebase_links(Report.from_dict(read_json(folder / "report.json")), folder, target)
+        write_report(target, report)
+        return target / INDEX
+    if out is None:
+        from toolbench.store.run_io import detect_format
+
+        out = Path("views") / fmt.safe_name(run_name(path, detect_format(path) if fmt_name == "auto" else fmt_name))
+    return write_run_site(path, out, fmt_name)

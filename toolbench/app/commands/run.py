@@ -53,6 +53,9 @@ def _show(result: Any, seconds: float) -> None:
 
     Console().print(summary_table(result, seconds))
     typer.echo(f"report: {result.report_html}")  # unwrapped, so the path can be copied
+    index = result.report_html.parent / "index.html"
+    if index.is_file():
+        typer.echo(f"queries: {index}")
 
 
 def run_command(
