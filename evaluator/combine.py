@@ -45,7 +45,7 @@ def rebase_links(report: Report, source: Path, target: Path) -> Report:
 
     >>> r = Report("pass", rows=[{"run": "x", "trajectory": "../runs/x/results/1.json"}, {"run": "x"}])
     >>> [row.get("trajectory") for row in rebase_links(r, Path("evals/p"), Path("evals/all/sub")).rows]
-    ['../../../runs/x/results/1.json', None]
+    ['../../runs/x/results/1.json', None]
     """
     if Path(source).resolve() == Path(target).resolve():
         return report
