@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from evaluator.pass_rate import judge_pass
 from evaluator.report import RunResult, build_report
+from evaluator.site import rebase_links
 from toolbench.store import read_json
 from toolbench.types import Report
 
@@ -38,25 +38,6 @@ def merge_reports(reports: Sequence[Report]) -> Report:
         merged.rows.extend({**row, "run": rename.get(row.get("run"), row.get("run"))} for row in report.rows)
         merged.config["sources"].append({k: v for k, v in report.config.items() if k != "runs"})
     return merged
-
-
-def rebase_links(report: Report, source: Path, target: Path) -> Report:
-    """The report with its relative trajectory links made relative to ``target`` instead of ``source``.
-
-    >>> r = Report("pass", rows=[{"run": "x", "trajectory": "../runs/x/results/1.json"}, {"run": "x"}])
-    >>> [row.get("trajectory") for row in rebase_links(r, Path("evals/p"), Path("evals/all/sub")).rows]
-    ['../../runs/x/results/1.json', None]
-    """
-    if Path(source).resolve() == Path(target).resolve():
-        return report
-    rows = []
-    for row in report.rows:
-        link = row.get("trajectory")
-        if link and not Path(link).is_absolute():
-            moved = os.path.relpath(Path(source).resolve() / link, Path(target).resolve())
-            row = {**row, "trajectory": Path(moved).as_posix()}
-        rows.append(row)
-    return Report(report.name, report.metrics, report.groups, rows, report.config)
 
 
 def rules_report(path: Path, fmt: str, out_dir: Path, seed: int) -> Report:

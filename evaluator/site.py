@@ -208,38 +208,21 @@ def write_run_site(run_path: str | Path, out_dir: str | Path, fmt_name: str = "a
     return atomic_write_text(out / INDEX, render_index(f"Run {run.name}: queries", rows))
 
 
-def report_folder(path: Path) -> Path | None:
-    """The folder holding ``report.json`` for a report folder or a ``toolbench run`` output.
 
-    >>> report_folder(Path("/nonexistent")) is None
-    True
+def rebase_links(report: Report, source: Path, target: Path) -> Report:
+    """The report with its relative trajectory links made relative to ``target`` instead of ``source``.
+
+    >>> r = Report("pass", rows=[{"run": "x", "trajectory": "../runs/x/results/1.json"}, {"run": "x"}])
+    >>> [row.get("trajectory") for row in rebase_links(r, Path("evals/p"), Path("evals/all/sub")).rows]
+    ['../../runs/x/results/1.json', None]
     """
-    for candidate in (path, path / "report"):
-        if (candidate / "report.json").is_file():
-            return candidate
-    return None
-
-
-def write_site(path: str | Path, out: str | Path | None = None, fmt_name: str = "auto") -> Path:
-    """Pages for ``path`` (a report folder, a ``toolbench run`` output, or a run in any format);
-    returns the index page. A report is re-rendered in place (or into ``out``); a run's pages
-    go to ``out`` (default ``views/<run name>``)."""
-    from evaluator.combine import rebase_links
-    from evaluator.inputs import run_name
-    from evaluator.report import write_report
-    from toolbench.store import read_json
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError("no such run, report folder or file", path=str(path))
-    folder = report_folder(path)
-    if folder is not None:
-        target = Path(out) if out is not None else folder
-        report = rebase_links(Report.from_dict(read_json(folder / "report.json")), folder, target)
-        write_report(target, report)
-        return target / INDEX
-    if out is None:
-        from toolbench.store.run_io import detect_format
-
-        out = Path("views") / fmt.safe_name(run_name(path, detect_format(path) if fmt_name == "auto" else fmt_name))
-    return write_run_site(path, out, fmt_name)
+    if Path(source).resolve() == Path(target).resolve():
+        return report
+    rows = []
+    for row in report.rows:
+        link = row.get("trajectory")
+        if link and not Path(link).is_absolute():
+            moved = os.path.relpath(Path(source).resolve() / link, Path(target).resolve())
+            row = {**row, "trajectory": Path(moved).as_posix()}
+        rows.append(row)
+    return Report(report.name, report.metrics, report.groups, rows, report.config)

@@ -1,6 +1,6 @@
 """``toolbench view PATH``: static pages to read a run or a report in a browser.
 
-Thin: the pages are made by :func:`evaluator.site.write_site` (a page per trajectory with
+Thin: the pages are made by :func:`evaluator.browse.write_site` (a page per trajectory with
 its search tree, and an index to filter and sort the queries).
 """
 
@@ -22,7 +22,7 @@ def view_command(
 ) -> None:
     """Write a page per query (the search tree, its backtracking and the reported path) and an
     index page to filter by group and verdict and sort by cost; print the index's path."""
-    from evaluator.site import write_site
+    from evaluator.browse import write_site
 
     index = write_site(path, out, fmt)
     if (index.parent / "report.html").is_file():
