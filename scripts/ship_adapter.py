@@ -103,13 +103,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path, help="run directory of `toolbench demo --train` / `toolbench run`")
     parser.add_argument("--to", type=Path, default=PACKAGE_DIR, help="destination (default: the package's)")
+    parser.add_argument("--note", default="", help="a line about the machine (e.g. other jobs during training)")
     args = parser.parse_args()
     lora, sft, instructions = stage(args.run, "lora"), stage(args.run, "sft"), stage(args.run, "instructions")
     report = json.loads((args.run / "report" / "report.json").read_text())
     args.to.mkdir(parents=True, exist_ok=True)
     for name in FILES:
         shutil.copyfile(lora / "adapter" / name, args.to / name)
-    (args.to / "README.md").write_text(card(args.run, lora, sft, instructions, report), encoding="utf-8")
+    text = card(args.run, lora, sft, instructions, report)
+    if args.note:
+        text += f"\nMachine: {args.note}\n"
+    (args.to / "README.md").write_text(text, encoding="utf-8")
     size = sum((args.to / name).stat().st_size for name in FILES)
     print(f"adapter ({size / 1e6:.1f} MB) and model card → {args.to}")  # noqa: T201 - a script's output
 
