@@ -1,0 +1,124 @@
+"""Need-aware retrieval: retrieve for each request of an instruction and merge with coverage.
+
+One query vector for "find hotels in Rome and convert 100 USD to EUR" averages two needs,
+and the tool boost favours the single best tool, so the second tool often misses the top
+k. Here the instruction is split into its requests (:mod:`retriever.requests`); the index
+ranks the whole instruction and every request (each ranking with its own tool boost), and
+the rankings are merged so that every request is represented in the top k:
+
+- ``rr`` (round robin): the whole instruction picks first, then each request in turn
+  takes its best API not yet picked, round after round;
+- ``coverage`` (xQuAD-style): greedily pick the API with the best
+  ``(1 - λ) P(a | whole) + λ Σ_i P(a | request_i) Π_{b picked} (1 - P(b | request_i)) / m``,
+  where ``P(· | list)`` is a softmax over that list's z-scored fused scores, so a request
+  already served by a picked API stops pulling.
+
+Instructions with fewer than two requests are retrieved as before. Merged scores are the
+greedy gains (``coverage``) or ``1 / (1 + position)`` (``rr``); both decrease down the list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from retriever.fusion import zscore
+from retriever.requests import split_requests
+
+Ranked = list[tuple[str, float]]
+MULTI_MODES = ("off", "rr", "coverage")
+
+
+def round_robin(lists: Sequence[Ranked], k: int) -> Ranked:
+    """Take each list's best unpicked item in turn until ``k`` are picked.
+
+    >>> round_robin([[("a", 3.0), ("b", 2.0)], [("a", 9.0), ("c", 1.0)], [("d", 0.5)]], 4)
+    [('a', 1.0), ('c', 0.5), ('d', 0.333333), ('b', 0.25)]
+    """
+    picked: list[str] = []
+    pointers = [0] * len(lists)
+    while len(picked) < k and any(p < len(lst) for p, lst in zip(pointers, lists, strict=True)):
+        for i, lst in enumerate(lists):
+            while pointers[i] < len(lst) and lst[pointers[i]][0] in picked:
+                pointers[i] += 1
+            if pointers[i] < len(lst) and len(picked) < k:
+                picked.append(lst[pointers[i]][0])
+                pointers[i] += 1
+    return [(api_id, round(1.0 / (1 + i), 6)) for i, api_id in enumerate(picked)]
+
+
+def softmax_scores(ranked: Ranked, temperature: float) -> dict[str, float]:
+    """P(api | list): softmax of the list's z-scored scores at ``temperature``.
+
+    >>> {a: round(p, 3) for a, p in softmax_scores([("a", 2.0), ("b", 0.0)], 1.0).items()}
+    {'a': 0.881, 'b': 0.119}
+    """
+    z = zscore(dict(ranked))
+    if not z:
+        return {}
+    top = max(z.values())
+    weights = {a: math.exp((s - top) / temperature) for a, s in z.items()}
+    total = sum(weights.values())
+    return {a: w / total for a, w in weights.items()}
+
+
+def coverage_merge(whole: Ranked, parts: Sequence[Ranked], k: int, *, diversity: float = 0.5,
+                   temperature: float = 0.5) -> Ranked:
+    """xQuAD-style greedy merge of the whole instruction's ranking and its requests' rankings.
+
+    >>> whole = [("A::t::x", 3.0), ("A::t::y", 2.9), ("B::u::z", 1.0)]
+    >>> parts = [[("A::t::x", 3.0), ("A::t::y", 2.9)], [("B::u::z", 4.0), ("A::t::y", 0.1)]]
+    >>> [a for a, _ in coverage_merge(whole, parts, 2)]
+    ['A::t::x', 'B::u::z']
+    """
+    p_whole = softmax_scores(whole, temperature)
+    p_parts = [softmax_scores(part, temperature) for part in parts]
+    uncovered = [1.0] * len(parts)
+    pool = set(p_whole).union(*p_parts)
+    picked: Ranked = []
+    share = diversity / max(1, len(parts))
+    while pool and len(picked) < k:
+        gains = {a: (1 - diversity) * p_whole.get(a, 0.0)
+                 + share * sum(p.get(a, 0.0) * u for p, u in zip(p_parts, uncovered, strict=True)) for a in pool}
+        best = min(pool, key=lambda a: (-gains[a], a))
+        picked.append((best, round(gains[best], 6)))
+        pool.discard(best)
+        uncovered = [u * (1 - p.get(best, 0.0)) for p, u in zip(p_parts, uncovered, strict=True)]
+    return picked
+
+
+def merge(mode: str, whole: Ranked, parts: Sequence[Ranked], k: int) -> Ranked:
+    """Merge by ``mode`` (``rr`` or ``coverage``); no requests → the whole ranking.
+
+    >>> merge("rr", [("a", 1.0), ("b", 0.5)], [], 1)
+    [('a', 1.0)]
+    """
+    if not parts:
+        return list(whole[:k])
+    if mode == "rr":
+        return round_robin([whole, *parts], k)
+    if mode == "coverage":
+        return coverage_merge(whole, parts, k)
+    raise ValueError(f"unknown multi-request merge {mode!r} (choose from {', '.join(MULTI_MODES)})")
+
+
+def need_aware_many(plain: Callable[[list[str], int], list[Ranked]], queries: list[str], k: int, mode: str,
+                    depth: int = 50) -> list[Ranked]:
+    """Retrieve for every query: split, rank the whole and each request with ``plain``, merge.
+
+    ``plain(texts, n)`` is the index's own ranking (one batch, so encoders batch all
+    requests); ``depth`` APIs per ranking feed the merge. Fewer than two requests →
+    the plain top ``k``.
+    """
+    if mode == "off":
+        return plain(queries, k)
+    requests = [split_requests(q) for q in queries]
+    requests = [r if len(r) >= 2 else [] for r in requests]
+    texts = list(queries) + [r for rs in requests for r in rs]
+    ranked = plain(texts, max(k, depth))
+    out, cursor = [], len(queries)
+    for i, rs in enumerate(requests):
+        parts = ranked[cursor:cursor + len(rs)]
+        cursor += len(rs)
+        out.append(merge(mode, ranked[i], parts, k))
+    return out
