@@ -6,6 +6,10 @@ k. Here the instruction is split into its requests (:mod:`retriever.requests`); 
 ranks the whole instruction and every request (each ranking with its own tool boost), and
 the rankings are merged so that every request is represented in the top k:
 
+- ``fused`` (the default, chosen on the train split): each API scores its z-scored fused
+  score for the whole instruction plus its best z-score over the requests, so an API
+  that is the clear answer to one request rises even when the whole instruction's
+  vector is dominated by another need;
 - ``rr`` (round robin): the whole instruction picks first, then each request in turn
   takes its best API not yet picked, round after round;
 - ``coverage`` (xQuAD-style): greedily pick the API with the best
@@ -14,7 +18,7 @@ the rankings are merged so that every request is represented in the top k:
   already served by a picked API stops pulling.
 
 Instructions with fewer than two requests are retrieved as before. Merged scores are the
-greedy gains (``coverage``) or ``1 / (1 + position)`` (``rr``); both decrease down the list.
+summed z-scores (``fused``), the greedy gains (``coverage``) or ``1 / (1 + position)`` (``rr``); both decrease down the list.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from retriever.fusion import zscore
 from retriever.requests import split_requests
 
 Ranked = list[tuple[str, float]]
-MULTI_MODES = ("off", "rr", "coverage")
+MULTI_MODES = ("off", "fused", "rr", "coverage")
 
 
 def round_robin(lists: Sequence[Ranked], k: int) -> Ranked:
@@ -45,6 +49,23 @@ def round_robin(lists: Sequence[Ranked], k: int) -> Ranked:
                 picked.append(lst[pointers[i]][0])
                 pointers[i] += 1
     return [(api_id, round(1.0 / (1 + i), 6)) for i, api_id in enumerate(picked)]
+
+
+def fused_merge(whole: Ranked, parts: Sequence[Ranked], k: int, weight: float = 1.0) -> Ranked:
+    """Score = z(whole) + ``weight`` × max over requests of z(request); an API absent from a
+    ranking gets that ranking's lowest z-score.
+
+    >>> whole = [("A::t::x", 3.0), ("A::t::y", 2.0), ("B::u::z", 1.9), ("C::v::w", 0.0)]
+    >>> parts = [[("A::t::x", 3.0), ("A::t::y", 1.0)], [("B::u::z", 5.0), ("C::v::w", 0.0)]]
+    >>> [a for a, _ in fused_merge(whole, parts, 3)]  # B's API overtakes A's second API
+    ['A::t::x', 'B::u::z', 'A::t::y']
+    """
+    lists = [zscore(dict(ranked)) for ranked in (whole, *parts)]
+    floors = [min(z.values(), default=0.0) for z in lists]
+    ids = set().union(*lists)
+    scores = {a: lists[0].get(a, floors[0])
+              + weight * max(z.get(a, floor) for z, floor in zip(lists[1:], floors[1:], strict=True)) for a in ids}
+    return sorted(((a, round(s, 6)) for a, s in scores.items()), key=lambda item: (-item[1], item[0]))[:k]
 
 
 def softmax_scores(ranked: Ranked, temperature: float) -> dict[str, float]:
@@ -95,6 +116,8 @@ def merge(mode: str, whole: Ranked, parts: Sequence[Ranked], k: int) -> Ranked:
     """
     if not parts:
         return list(whole[:k])
+    if mode == "fused":
+        return fused_merge(whole, parts, k)
     if mode == "rr":
         return round_robin([whole, *parts], k)
     if mode == "coverage":
