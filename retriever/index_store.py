@@ -61,7 +61,7 @@ class IndexConfig(Config):
     candidates: int = 100
     tool_boost: float = 2.0  # chosen on the train split (docs/retrieval.md)
     batch_size: int = 64
-    multi: str = "off"
+    multi: str = "fused"  # chosen on the train split (docs/retrieval.md)
     multi_depth: int = 50
 
     def validate(self) -> None:

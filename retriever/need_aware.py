@@ -18,7 +18,8 @@ the rankings are merged so that every request is represented in the top k:
   already served by a picked API stops pulling.
 
 Instructions with fewer than two requests are retrieved as before. Merged scores are the
-summed z-scores (``fused``), the greedy gains (``coverage``) or ``1 / (1 + position)`` (``rr``); both decrease down the list.
+summed z-scores (``fused``), the greedy gains (``coverage``) or ``1 / (1 + position)``
+(``rr``); all decrease down the list.
 """
 
 from __future__ import annotations
@@ -51,6 +52,16 @@ def round_robin(lists: Sequence[Ranked], k: int) -> Ranked:
     return [(api_id, round(1.0 / (1 + i), 6)) for i, api_id in enumerate(picked)]
 
 
+def _standardised(ranked: Ranked) -> dict[str, float]:
+    """z-scores of a ranking; a lone hit (BM25 matched one document) is z-scored against one
+    absent document (1 vs -1, the floor ``fused_merge`` gives absent APIs).
+
+    >>> _standardised([("a", 5.0)]), _standardised([("a", 1.0), ("b", 3.0)])
+    ({'a': 1.0}, {'a': -1.0, 'b': 1.0})
+    """
+    return {ranked[0][0]: 1.0} if len(ranked) == 1 else zscore(dict(ranked))
+
+
 def fused_merge(whole: Ranked, parts: Sequence[Ranked], k: int, weight: float = 1.0) -> Ranked:
     """Score = z(whole) + ``weight`` × max over requests of z(request); an API absent from a
     ranking gets that ranking's lowest z-score.
@@ -60,8 +71,8 @@ def fused_merge(whole: Ranked, parts: Sequence[Ranked], k: int, weight: float = 
     >>> [a for a, _ in fused_merge(whole, parts, 3)]  # B's API overtakes A's second API
     ['A::t::x', 'B::u::z', 'A::t::y']
     """
-    lists = [zscore(dict(ranked)) for ranked in (whole, *parts)]
-    floors = [min(z.values(), default=0.0) for z in lists]
+    lists = [_standardised(ranked) for ranked in (whole, *parts)]
+    floors = [min(z.values(), default=0.0) if len(z) > 1 else -1.0 for z in lists]
     ids = set().union(*lists)
     scores = {a: lists[0].get(a, floors[0])
               + weight * max(z.get(a, floor) for z, floor in zip(lists[1:], floors[1:], strict=True)) for a in ids}
@@ -129,19 +140,21 @@ def need_aware_many(plain: Callable[[list[str], int], list[Ranked]], queries: li
                     depth: int = 50) -> list[Ranked]:
     """Retrieve for every query: split, rank the whole and each request with ``plain``, merge.
 
-    ``plain(texts, n)`` is the index's own ranking (one batch, so encoders batch all
-    requests); ``depth`` APIs per ranking feed the merge. Fewer than two requests →
+    ``plain(texts, n)`` is the index's own ranking, called once for the instructions and
+    once for all their requests (two batches, so short requests are not padded to the
+    instruction's length); ``depth`` APIs per ranking feed the merge. Fewer than two requests →
     the plain top ``k``.
     """
     if mode == "off":
         return plain(queries, k)
     requests = [split_requests(q) for q in queries]
     requests = [r if len(r) >= 2 else [] for r in requests]
-    texts = list(queries) + [r for rs in requests for r in rs]
-    ranked = plain(texts, max(k, depth))
-    out, cursor = [], len(queries)
-    for i, rs in enumerate(requests):
-        parts = ranked[cursor:cursor + len(rs)]
+    wholes = plain(queries, max(k, depth))
+    # requests are encoded in their own batch: padded to the longest request, not to the whole instruction
+    flat = [r for rs in requests for r in rs]
+    ranked = plain(flat, max(k, depth)) if flat else []
+    out, cursor = [], 0
+    for whole, rs in zip(wholes, requests, strict=True):
+        out.append(merge(mode, whole, ranked[cursor:cursor + len(rs)], k))
         cursor += len(rs)
-        out.append(merge(mode, ranked[i], parts, k))
     return out
