@@ -29,7 +29,7 @@ REQUEST_VERBS = (
     "retrieve", "share", "display", "generate", "create", "make", "book", "track", "download",
     "add", "compare", "verify", "validate", "analyze", "analyse", "summarize", "detect", "predict",
     "identify", "obtain", "gather", "collect", "explore", "lookup", "let", "help", "inform",
-    "please", "can", "could", "would", "i", "we", "also", "then",
+    "please", "can", "could", "would", "i", "we", "also", "then", "what", "how", "which", "who", "when", "where",
 )
 _VERBS = "|".join(REQUEST_VERBS)
 CUES = (
