@@ -128,6 +128,8 @@ def run_queries(
     """Plan every query not finished yet into ``out_dir``; returns the run's counters."""
     if concurrency < 1:
         raise ConfigError("concurrency must be >= 1")
+    if k < 1:
+        raise ConfigError(f"k (APIs retrieved per query) must be >= 1, not {k}")
     algorithms.get(config.method)  # an unknown method fails before anything is written
     queries = list(queries)
     settings = {"planner": config.to_dict(), "model": model.describe(), "executor": type(executor).__name__,
@@ -147,7 +149,7 @@ def run_queries(
             progress(stats)
 
     try:
-        _run_pool(todo, one, concurrency, stop)
+        _run_pool(todo, one, concurrency, stop, on_stop=getattr(executor, "cancel", None))
     except KeyboardInterrupt:
         stats.interrupted = True
         raise
@@ -162,20 +164,29 @@ def _solve_one(query: Query, catalog: Catalog, model: ChatModel, executor: Execu
         api_ids, retrieved = select_apis(query, catalog, index, k, always)
         trajectory = solve(query, catalog, model, executor, config, api_ids=api_ids,
                            rng=query_rng(config.seed, query.query_id), stop=stop)
+        if retrieved:
+            trajectory.config["retrieved"] = retrieved
+        run.write_result(trajectory)
     except Cancelled:
         raise
     except ToolbenchError as exc:
         logger.error("query %s failed: %s", query.query_id, exc)
         run.write_error(query.query_id, str(exc))
         return None
-    if retrieved:
-        trajectory.config["retrieved"] = retrieved
-    run.write_result(trajectory)
+    except Exception as exc:  # noqa: BLE001 - one query never aborts the run
+        logger.error("query %s failed: %s: %s", query.query_id, type(exc).__name__, exc)
+        logger.debug("query %s traceback", query.query_id, exc_info=True)
+        run.write_error(query.query_id, f"{type(exc).__name__}: {exc}")
+        return None
     return trajectory
 
 
-def _run_pool(todo: list[Query], one: Callable[[Query], None], concurrency: int, stop: threading.Event) -> None:
-    """Run ``one`` over ``todo`` with at most ``concurrency`` in flight; Ctrl-C drains cleanly."""
+def _run_pool(todo: list[Query], one: Callable[[Query], None], concurrency: int, stop: threading.Event,
+              on_stop: Callable[[], None] | None = None) -> None:
+    """Run ``one`` over ``todo`` with at most ``concurrency`` in flight; Ctrl-C drains cleanly.
+
+    ``on_stop`` (the executor's ``cancel``) cuts the tool calls in flight short on Ctrl-C.
+    """
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="plan")
     pending: set[Future[None]] = set()
     items = iter(todo)
@@ -193,6 +204,8 @@ def _run_pool(todo: list[Query], one: Callable[[Query], None], concurrency: int,
                 _reraise(future)
     except BaseException:
         stop.set()
+        if on_stop is not None:
+            on_stop()
         wait(pending)
         raise
     finally:
