@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from toolbench.errors import InputError
+from toolbench.secrets import redact, redact_text
 from toolbench.store import (
     append_jsonl,
     atomic_write_json,
     check_version,
+    safe_name,
     with_version,
     write_jsonl,
 )
@@ -40,23 +41,17 @@ RESULTS_DIR = "results"
 TRAJECTORIES = "trajectories.jsonl"
 ERRORS = "errors.jsonl"
 CONFIG = "config.json"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def result_filename(query_id: str) -> str:
-    """The file name of one query's result; ids are made file-system safe.
+    """The file name of one query's result; ids are made file-system safe (:func:`safe_name`).
 
     >>> result_filename("1073")
     '1073.json'
-    >>> result_filename("a/b c")
-    'a_b_c-9f597a63.json'
+    >>> result_filename("a/b c"), result_filename("../../etc/passwd")
+    ('a_b_c-9f597a63.json', '_._.._etc_passwd-936d7c04.json')
     """
-    safe = _UNSAFE.sub("_", str(query_id))
-    if safe != str(query_id) or safe.startswith("."):
-        from toolbench.catalog.names import stable_hash
-
-        safe = f"{safe}-{stable_hash(str(query_id))}"
-    return f"{safe}.json"
+    return f"{safe_name(query_id)}.json"
 
 
 class RunDir:
@@ -73,12 +68,13 @@ class RunDir:
         return self.results / result_filename(query_id)
 
     def write_result(self, trajectory: Trajectory) -> Path:
-        """Write one finished query atomically."""
-        return atomic_write_json(self.result_path(trajectory.query_id), with_version(trajectory.to_dict()), indent=None)
+        """Write one finished query atomically (secrets masked, see :mod:`toolbench.secrets`)."""
+        record = redact(with_version(trajectory.to_dict()))
+        return atomic_write_json(self.result_path(trajectory.query_id), record, indent=None)
 
     def write_error(self, query_id: str, error: str) -> None:
         """Record a query that raised (it is not finished and will be retried)."""
-        append_jsonl(self.path / ERRORS, {"query_id": str(query_id), "error": error})
+        append_jsonl(self.path / ERRORS, {"query_id": str(query_id), "error": redact_text(error)})
 
     def finished_ids(self) -> set[str]:
         """Query ids with a readable result file (unreadable files are ignored and logged)."""
