@@ -73,7 +73,7 @@ def run_command(
 
 def demo_command(
     out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Run directory (resumed when it exists)."),
-    limit: int = typer.Option(0, "--limit", help="Instructions per group (0 = the demo's default)."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Instructions per group (0 = the demo's default)."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the demo's TOML config and exit."),
 ) -> None:
     """The whole job offline on embedded defaults: built-in tools, built-in instructions,
