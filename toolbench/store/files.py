@@ -128,11 +128,15 @@ def iter_numbered_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]
     """Yield ``(line number, record)`` of a JSONL file; bad lines raise :class:`InputError`."""
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror})", path=str(path)) from exc
     with handle:
-        for number, line in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 text ({exc.reason})", path=str(path), record=number) from exc
             if not line.strip():
                 continue
             try:

@@ -17,9 +17,11 @@ format use :func:`toolbench.store.run_io.read_run`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ RESULTS_DIR = "results"
 TRAJECTORIES = "trajectories.jsonl"
 ERRORS = "errors.jsonl"
 CONFIG = "config.json"
+LOCK = ".lock"
 
 
 def result_filename(query_id: str) -> str:
@@ -59,6 +62,34 @@ class RunDir:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold ``.lock`` for the block; another process working on this run gets an :class:`InputError`."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks, no check
+            yield
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / LOCK, "a+", encoding="utf-8") as handle:
+            try:
+                # a POSIX record lock: held by this process only (forked tool workers do not inherit
+                # it) and released by the kernel when the process dies, however it dies
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                owner = handle.read().strip() or "another process"
+                raise InputError(f"the run is in use by {owner}; wait for it or use another --out",
+                                 path=str(self.path)) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"process {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.lockf(handle, fcntl.LOCK_UN)
 
     @property
     def results(self) -> Path:
@@ -103,10 +134,15 @@ class RunDir:
 
 
 def _read_result(path: Path) -> dict[str, Any] | None:
+    """A result record that parses as a trajectory; ``None`` (logged) for anything else."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        return check_version(record, path=path, line=1)
-    except (OSError, json.JSONDecodeError, InputError) as exc:
+        record = json.loads(path.read_bytes().decode("utf-8"))
+        if not isinstance(record, dict):
+            raise InputError("not a JSON object")
+        check_version(record, path=path, line=1)
+        Trajectory.from_dict(record)
+        return record
+    except (OSError, ValueError, InputError, TypeError, KeyError, AttributeError) as exc:
         logger.warning("ignoring unreadable result file %s (%s)", path, exc)
         return None
 

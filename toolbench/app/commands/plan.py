@@ -36,6 +36,7 @@ def plan_command(
     out: Path = typer.Option(..., "--out", "-o", help="Run directory (resumed when it exists)."),
     toolbench_answers: bool = typer.Option(False, "--toolbench-answers",
                                            help="Also write ToolBench answer files to OUT/answers/."),
+    force: bool = typer.Option(False, "--force", help="Resume OUT even with another model or executor."),
 ) -> None:
     """Plan solution paths for QUERIES and write them to a resumable run directory."""
     from planner.config import PlannerConfig
@@ -61,7 +62,8 @@ def plan_command(
             stats = run_queries(items, cat, chat, runner, config, out, index=idx, k=k, always_retrieve=always_retrieve,
                                 concurrency=concurrency, progress=stage("plan", len(items)),
                                 extra_config={"queries_file": str(queries), "catalog": catalog, "model_spec": model,
-                                              "executor_kind": executor, "index": str(index or "")})
+                                              "executor_kind": executor, "index": str(index or "")},
+                                force=force)
     finally:
         runner.close()
     if toolbench_answers:
