@@ -33,7 +33,7 @@ def safe_name(name: object, max_length: int = MAX_NAME) -> str:
 
     >>> safe_name("1073"), safe_name("a/b c"), safe_name("../../x"), safe_name("/abs/x")
     ('1073', 'a_b_c-9f597a63', '_._.._x-9bdbf20b', '_abs_x-f454995a')
-    >>> len(safe_name("q" * 300)), safe_name("é"), safe_name(""), safe_name("a\x00b")
+    >>> len(safe_name("q" * 300)), safe_name("é"), safe_name(""), safe_name("a\\x00b")
     (100, '_-bf15be71', '_-da39a3ee', 'a_b-4a3dec2d')
     """
     text = str(name)
