@@ -87,7 +87,8 @@ def write_report(out_dir: str | Path, report: Report, runs: Sequence[RunResult] 
     }
     for run in runs:
         if run.verdicts:
-            write_jsonl(out / "verdicts" / f"{safe_name(run.name)}.jsonl", (redact(v.to_dict()) for v in run.verdicts))
+            plain = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in run.name)
+            write_jsonl(out / "verdicts" / f"{safe_name(plain)}.jsonl", (redact(v.to_dict()) for v in run.verdicts))
     return paths
 
 

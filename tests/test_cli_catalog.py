@@ -148,7 +148,7 @@ def test_export_of_the_shared_catalog(shared_data: Path, tmp_path: Path, capsys:
 
 @pytest.mark.parametrize("args", [
     ["catalog", "stats", "--colour", "red"],  # unknown option
-    ["catalog", "stats"],  # missing argument
+    ["plan", "--out", "o"],  # missing argument
     ["plan", "q.jsonl", "--out", "o", "--limit", "many"],  # not an integer
     ["plan", "q.jsonl", "--out", "o", "--limit", "-1"],  # out of range
     ["plan", "q.jsonl", "--out", "o", "--k", "0"],
