@@ -335,7 +335,11 @@ class Trainer:
         return directory
 
     def _index_kind(self) -> str:
-        return "none" if self.index is None else self.index.kind
+        """The retrieval that chose the training toolsets (part of the solutions stage's hash)."""
+        if self.index is None:
+            return "none"
+        multi = getattr(getattr(self.index, "config", None), "multi", "off")
+        return self.index.kind if multi == "off" else f"{self.index.kind}+{multi}"
 
 
 def verified_ids(trajectories: list[Any], queries: list[Query]) -> set[str]:
