@@ -351,7 +351,7 @@ def verified_ids(trajectories: list[Any], queries: list[Query]) -> set[str]:
     answered = {t.query_id for t in trajectories if t.gave_answer}
     checked = {q.query_id for q in with_answers}
     exact = judge_exact([t for t in trajectories if t.query_id in checked], with_answers) if with_answers else []
-    correct = {v.query_id for v in exact if v.label == VerdictLabel.SOLVED}
+    correct = {v.query_id for v in exact if v.label == VerdictLabel.CORRECT}
     return {qid for qid in answered if qid not in checked} | (correct & answered)
 
 
