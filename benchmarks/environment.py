@@ -1,8 +1,10 @@
 """Executor overhead per call (target: p50 <= 1 ms for local tools).
 
 Measures, for cheap built-in tools, the time of ``Executor.call`` (dispatch, validation,
-timeout worker, observation JSON) against calling the Python function directly, and the
-virtual executor's cache-hit and simulator paths. Run:
+timeout worker, observation JSON) against calling the Python function directly — for each
+isolation: ``none``, ``thread`` and ``process`` (the default: reused worker processes,
+one pipe round trip per call) — and the virtual executor's cache-hit and simulator paths.
+Run:
 
     python benchmarks/environment.py --calls 2000
 """
@@ -22,6 +24,7 @@ from toolbench.executors import build_executor
 from toolbench.executors.cache import ResponseCache
 from toolbench.types import ApiSpec, ToolCall
 
+ISOLATIONS = ("none", "thread", "process")
 CALLS = [
     ("calculator", {"expression": "(12 + 30) * 1.5"}),
     ("day_of_week", {"date": "2024-07-04"}),
@@ -58,11 +61,13 @@ def main() -> None:
         table[ids[name]](**fixed.get(name, args))
     rows = {}
     rows["direct function call"] = time_calls(lambda nm, a: table[ids[nm]](**fixed.get(nm, a)), n)
-    for isolation in ("none", "thread"):
+    for isolation in ISOLATIONS:
         executor = builtin_executor(isolation=isolation)
+        executor.call(ToolCall("c", "calculator", {"expression": "1"}))  # warm-up: starts a worker
         rows[f"builtin executor, isolation={isolation}"] = time_calls(
             lambda nm, a, ex=executor: ex.call(ToolCall("c", nm, a)), n
         )
+        executor.close()
     with tempfile.TemporaryDirectory() as tmp:
         api = ApiSpec("Data", "Users", "Get User", template_response={"data": {"id": "int", "name": "str"}},
                       parameters={"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]})
@@ -85,7 +90,7 @@ def main() -> None:
         p = percentiles(samples)
         print(f"{label:45s} {p['p50_ms']:8.3f} {p['p90_ms']:8.3f} {p['p99_ms']:8.3f} {p['mean_ms']:8.3f}")
     direct = percentiles(rows["direct function call"])["p50_ms"]
-    for isolation in ("none", "thread"):
+    for isolation in ISOLATIONS:
         own = percentiles(rows[f"builtin executor, isolation={isolation}"])["p50_ms"]
         verdict = "OK" if own - direct <= 1.0 else "OVER TARGET"
         print(f"executor overhead p50 (isolation={isolation}): {own - direct:.3f} ms  [{verdict}, target <= 1 ms]")

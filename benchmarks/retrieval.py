@@ -63,10 +63,19 @@ def latency_ms(index: Any, queries: list[str], k: int = 5) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
 
 
+def quality_rows(name: str, index: Any, queries: list[Any]) -> list[dict[str, Any]]:
+    """One row per query group and one for all: NDCG@1/@5, recall@5, completeness@5."""
+    report = evaluate_index(index, queries, (1, 5))
+    keys = ("ndcg@1", "ndcg@5", "recall@5", "completeness@5")
+    groups = {**report.groups, "all": {**report.metrics, "count": report.metrics["queries"]}}
+    return [{"ranker": name, "group": g, "n": v["count"], **{k: v[k] for k in keys}} for g, v in groups.items()]
+
+
 def quality_row(name: str, index: Any, queries: list[Any]) -> dict[str, Any]:
     report = evaluate_index(index, queries, (1, 5))
     row = {"ranker": name, "ndcg@1": report.metrics["ndcg@1"], "ndcg@5": report.metrics["ndcg@5"],
-           "recall@5": report.metrics["recall@5"], "queries": report.metrics["queries"]}
+           "recall@5": report.metrics["recall@5"], "completeness@5": report.metrics["completeness@5"],
+           "queries": report.metrics["queries"]}
     row.update({f"ndcg@5 {g}": v["ndcg@5"] for g, v in report.groups.items()})
     return row
 
@@ -80,13 +89,64 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
         print(" | ".join(cells))
 
 
+def eval_split(queries: list[Any], part: str) -> tuple[list[Any], list[Any]]:
+    """(train, evaluated): ``held-out`` = the 30 % split (seed 0); ``validation`` = 30 % of
+    its train part (seed 1), training on the rest; never the held-out part."""
+    train, test = split_queries(queries, 0.3, seed=0)
+    if part == "validation":
+        return split_queries(train, 0.3, seed=1)
+    return train, test
+
+
+class MemoEncoder:
+    """Remembers query vectors, so comparing merge modes encodes each request once (quality only)."""
+
+    def __init__(self, encoder: Any) -> None:
+        self.inner, self.memo = encoder, {}
+        self.id, self.spec, self.dim = encoder.id, encoder.spec, encoder.dim
+
+    def encode(self, texts: Any, *, batch_size: int = 64, show_progress: bool = False) -> Any:
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if missing:
+            self.memo.update(zip(missing, self.inner.encode(missing, batch_size=batch_size), strict=True))
+        return np.stack([self.memo[t] for t in texts]) if texts else self.inner.encode(texts)
+
+
+def memoised(index: Any) -> Any:
+    """The index with its dense part's encoder wrapped in :class:`MemoEncoder` (a copy)."""
+    dense = getattr(index, "dense", index)
+    if not hasattr(dense, "encoder"):
+        return index
+    copy = type(dense)(dense.api_ids, dense.faiss_index, MemoEncoder(dense.encoder), dense.meta)
+    return copy if dense is index else type(index)(copy, index.bm25, index.meta)
+
+
+def with_multi(index: Any, mode: str) -> Any:
+    return index.with_config(index.config.replace(multi=mode))
+
+
+def ranker_rows(indexes: dict[str, Any], modes: list[str], queries: list[Any]) -> list[dict[str, Any]]:
+    """Rows for every index, plain and with each need-aware merge mode."""
+    rows = []
+    for name, index in indexes.items():
+        index = memoised(index)
+        rows += quality_rows(name, with_multi(index, "off"), queries)
+        rows += [r for mode in modes if mode != "off"
+                 for r in quality_rows(f"{name} + need-aware {mode}", with_multi(index, mode), queries)]
+    return rows
+
+
 def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    from retriever.multi_tool_set import multi_tool_queries
     from toolbench.catalog.queries import load_queries
     from toolbench.loaders import load_catalog
 
     catalog = load_catalog(data / "stabletoolbench" / "catalog.json")
     queries = [q for g in GROUPS for q in load_queries(data / "stabletoolbench" / "queries" / f"{g}.json")]
-    train, test = split_queries(queries, 0.3, seed=0)
+    train, test = eval_split(queries, args.eval)
+    multi = multi_tool_queries(test, per_group=args.multi_per_group, seed=args.multi_seed)
     texts = [q.query for q in test]
     encoder = load_encoder(None)
     _, docs = catalog_documents(catalog)
@@ -96,23 +156,32 @@ def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any
     encode_s = time.perf_counter() - started
     EmbeddingCache(encoder.id).add([document_hash(d) for d in docs], vectors)  # reused by build_index
     results["build"] = {"apis": len(catalog), "encode_docs_per_s": round(len(docs) / encode_s, 1)}
+    config = IndexConfig(fusion=args.fusion, tool_boost=args.tool_boost, dense_weight=args.dense_weight)
     started = time.perf_counter()
-    bm25 = build_index(catalog, None, kind="bm25")
+    bm25 = build_index(catalog, None, kind="bm25", config=config)
     results["build"]["bm25_docs_per_s"] = round(len(catalog) / (time.perf_counter() - started), 1)
-    hybrid = build_index(catalog, None, kind="hybrid", encoder=encoder)  # embeddings now cached
-    rows = [quality_row("BM25", bm25, test), quality_row("dense zero-shot", hybrid.dense, test),
-            quality_row("hybrid zero-shot", hybrid, test)]
-    results["latency_2.5k"] = {"bm25": latency_ms(bm25, texts), "dense": latency_ms(hybrid.dense, texts),
-                               "hybrid": latency_ms(hybrid, texts)}
+    hybrid = build_index(catalog, None, kind="hybrid", encoder=encoder, config=config)  # embeddings now cached
+    indexes = {"BM25": bm25, "dense zero-shot": hybrid.dense, "hybrid zero-shot": hybrid}
     trained = trained_model(args, catalog, train)
     if trained:
-        tuned = build_index(catalog, None, kind="hybrid", encoder=str(trained))
-        tuned_hybrid = tuned.with_config(tuned.config.replace(dense_weight=args.trained_dense_weight))
-        rows += [quality_row("dense trained", tuned.dense, test), quality_row("hybrid trained", tuned_hybrid, test)]
+        tuned = build_index(catalog, None, kind="hybrid", encoder=str(trained),
+                            config=config.replace(dense_weight=args.trained_dense_weight))
+        indexes.update({"dense trained": tuned.dense, "hybrid trained": tuned})
         results["trained_model"] = str(trained)
-    results["quality_stabletoolbench_heldout"] = rows
-    print_table(f"StableToolBench G1 held-out ({len(test)} queries; train {len(train)})", rows)
-    seal_tools(data, trained, results)
+    title = f"{args.eval} part: train {len(train)}, evaluated"
+    for key, label, qs in (("g1", f"StableToolBench G1 {title} {len(test)}", test),
+                           ("multi", f"multi-tool set from the G1 {args.eval} part ({len(multi)} instructions, "
+                                     f"seed {args.multi_seed})", multi)):
+        rows = ranker_rows(indexes, args.multi, qs)
+        results[f"quality_{key}"] = rows
+        print_table(label, rows)
+    two_request = [q.query for q in multi][:100]
+    results["latency_2.5k"] = {"bm25": latency_ms(bm25, texts), "dense": latency_ms(hybrid.dense, texts),
+                               "hybrid": latency_ms(hybrid, texts)}
+    for mode in args.multi:
+        results["latency_2.5k"][f"hybrid {mode}, two-request"] = latency_ms(with_multi(hybrid, mode), two_request)
+    if not args.skip_seal:
+        seal_tools(data, trained, results)
 
 
 def trained_model(args: argparse.Namespace, catalog: Any, train: list[Any]) -> Path | None:
@@ -190,9 +259,21 @@ def main() -> None:
                         help="also train on these pseudo-queries (e.g. toolbench data instructions --every-tool)")
     parser.add_argument("--trained-dense-weight", type=float, default=0.5,
                         help="dense weight of the trained hybrid (0.5 chosen on a validation part of the train split)")
+    parser.add_argument("--eval", choices=("held-out", "validation"), default="held-out",
+                        help="evaluate on the held-out 30 %% (default) or on a validation part of the train split")
+    parser.add_argument("--fusion", default="zscore", help="hybrid fusion: zscore, minmax or rrf")
+    parser.add_argument("--dense-weight", type=float, default=0.5, help="hybrid weight of the dense ranker")
+    parser.add_argument("--tool-boost", type=float, default=2.0, help="tool boost (0: off)")
+    parser.add_argument("--multi", action="append", default=None,
+                        help="need-aware merge modes to compare (repeat; default: off and fused)")
+    parser.add_argument("--multi-per-group", type=int, default=100,
+                        help="instructions per group (G2_like, G3_like) of the multi-tool set")
+    parser.add_argument("--multi-seed", type=int, default=0)
+    parser.add_argument("--skip-seal", action="store_true", help="skip the Seal-Tools table")
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    args.multi = args.multi or ["off", "fused"]
     logging.basicConfig(level=logging.WARNING)
     import torch
 

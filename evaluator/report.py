@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from evaluator import summaries
-from toolbench.store import atomic_write_json, atomic_write_text, write_jsonl
+from toolbench.secrets import redact, redact_text
+from toolbench.store import atomic_write_json, atomic_write_text, safe_name, write_jsonl
 from toolbench.types import Report, Trajectory, Verdict
 
 KINDS = ("pass", "win", "fac", "exact", "ast", "retrieval")
@@ -92,13 +93,13 @@ def write_report(out_dir: str | Path, report: Report, runs: Sequence[RunResult] 
     if pages and any("majority" in row for row in report.rows):
         paths["index"] = write_index(out, report, views)
         index = INDEX
-    paths["json"] = atomic_write_json(out / "report.json", report.to_dict())
-    paths["md"] = atomic_write_text(out / "report.md", render_markdown(report, views, index))
-    paths["html"] = atomic_write_text(out / "report.html", render_html(report, views, index))
+    paths["json"] = atomic_write_json(out / "report.json", redact(report.to_dict()))
+    paths["md"] = atomic_write_text(out / "report.md", redact_text(render_markdown(report, views, index)))
+    paths["html"] = atomic_write_text(out / "report.html", redact_text(render_html(report, views, index)))
     for run in runs:
         if run.verdicts:
-            safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in run.name)
-            write_jsonl(out / "verdicts" / f"{safe}.jsonl", (v.to_dict() for v in run.verdicts))
+            plain = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in run.name)
+            write_jsonl(out / "verdicts" / f"{safe_name(plain)}.jsonl", (redact(v.to_dict()) for v in run.verdicts))
     return paths
 
 

@@ -10,6 +10,7 @@ unfinished queries unwritten, merges ``trajectories.jsonl`` and re-raises.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -26,6 +27,7 @@ from toolbench.catalog import Catalog
 from toolbench.config import save_config
 from toolbench.errors import ConfigError, InputError, ToolbenchError
 from toolbench.protocols import ChatModel, Executor, Index
+from toolbench.secrets import keep_references
 from toolbench.store import read_json
 from toolbench.store.runs import CONFIG, RunDir
 from toolbench.types import FinishReason, Query, Trajectory
@@ -97,14 +99,28 @@ def query_rng(seed: int, query_id: str) -> random.Random:
     return random.Random(f"{seed}:{query_id}")
 
 
-def prepare_run_dir(out_dir: str | Path, settings: dict[str, Any]) -> RunDir:
-    """Create or reopen a run directory; refuse to resume with other planner settings."""
+RESUME_KEYS = ("planner", "model", "executor")
+
+
+def prepare_run_dir(out_dir: str | Path, settings: dict[str, Any], *, force: bool = False) -> RunDir:
+    """Create or reopen a run directory; refuse to resume with other planner settings, another
+    model or another executor (``force`` resumes anyway: the run then mixes them)."""
     run = RunDir(out_dir)
     path = run.path / CONFIG
     if path.is_file():
-        previous = read_json(path).get("config", {})
-        if previous.get("planner") != settings.get("planner"):
+        try:
+            previous = read_json(path).get("config", {})
+        except AttributeError:
+            raise InputError("not a run configuration (a JSON object)", path=str(path)) from None
+        current = json.loads(json.dumps(keep_references(settings), default=str))
+        changed = [key for key in RESUME_KEYS if key in previous and previous.get(key) != current.get(key)]
+        if changed and not force and "planner" in changed:
             raise ConfigError(f"{run.path} was started with other planner settings; use another --out to start afresh")
+        if changed and not force:
+            raise ConfigError(f"{run.path} was started with another {' and '.join(changed)}; use another --out to "
+                              "start afresh, or --force to resume it anyway")
+        if changed:
+            logger.warning("resuming %s with another %s (--force)", run.path, " and ".join(changed))
     save_config(run.path, settings, CONFIG)
     return run
 
@@ -124,16 +140,40 @@ def run_queries(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     extra_config: dict[str, Any] | None = None,
+    force: bool = False,
 ) -> RunStats:
-    """Plan every query not finished yet into ``out_dir``; returns the run's counters."""
+    """Plan every query not finished yet into ``out_dir``; returns the run's counters.
+
+    The run directory is locked while it runs (a second process gets an :class:`InputError`);
+    resuming with another model or executor is refused unless ``force``.
+    """
     if concurrency < 1:
         raise ConfigError("concurrency must be >= 1")
+    if k < 1:
+        raise ConfigError(f"k (APIs retrieved per query) must be >= 1, not {k}")
     algorithms.get(config.method)  # an unknown method fails before anything is written
     queries = list(queries)
+    _check_unique_ids(queries)
     settings = {"planner": config.to_dict(), "model": model.describe(), "executor": type(executor).__name__,
                 "concurrency": concurrency, "k": k, "always_retrieve": always_retrieve,
                 "queries": len(queries), **(extra_config or {})}
-    run = prepare_run_dir(out_dir, settings)
+    with RunDir(out_dir).lock():
+        run = prepare_run_dir(out_dir, settings, force=force)
+        return _run_locked(queries, run, catalog, model, executor, config, index, k, always_retrieve, concurrency,
+                           progress, stop)
+
+
+def _check_unique_ids(queries: list[Query]) -> None:
+    seen: set[str] = set()
+    for query in queries:
+        if query.query_id in seen:
+            raise InputError(f"query id {query.query_id!r} appears more than once; query ids must be unique")
+        seen.add(query.query_id)
+
+
+def _run_locked(queries: list[Query], run: RunDir, catalog: Catalog, model: ChatModel, executor: Executor,
+                config: PlannerConfig, index: Index | None, k: int, always_retrieve: bool, concurrency: int,
+                progress: Progress | None, stop: threading.Event | None) -> RunStats:
     finished = run.finished_ids()
     todo = [q for q in queries if q.query_id not in finished]
     stats = RunStats(total=len(queries), skipped=len(queries) - len(todo))
@@ -147,7 +187,7 @@ def run_queries(
             progress(stats)
 
     try:
-        _run_pool(todo, one, concurrency, stop)
+        _run_pool(todo, one, concurrency, stop, on_stop=getattr(executor, "cancel", None))
     except KeyboardInterrupt:
         stats.interrupted = True
         raise
@@ -162,20 +202,29 @@ def _solve_one(query: Query, catalog: Catalog, model: ChatModel, executor: Execu
         api_ids, retrieved = select_apis(query, catalog, index, k, always)
         trajectory = solve(query, catalog, model, executor, config, api_ids=api_ids,
                            rng=query_rng(config.seed, query.query_id), stop=stop)
+        if retrieved:
+            trajectory.config["retrieved"] = retrieved
+        run.write_result(trajectory)
     except Cancelled:
         raise
     except ToolbenchError as exc:
         logger.error("query %s failed: %s", query.query_id, exc)
         run.write_error(query.query_id, str(exc))
         return None
-    if retrieved:
-        trajectory.config["retrieved"] = retrieved
-    run.write_result(trajectory)
+    except Exception as exc:  # noqa: BLE001 - one query never aborts the run
+        logger.error("query %s failed: %s: %s", query.query_id, type(exc).__name__, exc)
+        logger.debug("query %s traceback", query.query_id, exc_info=True)
+        run.write_error(query.query_id, f"{type(exc).__name__}: {exc}")
+        return None
     return trajectory
 
 
-def _run_pool(todo: list[Query], one: Callable[[Query], None], concurrency: int, stop: threading.Event) -> None:
-    """Run ``one`` over ``todo`` with at most ``concurrency`` in flight; Ctrl-C drains cleanly."""
+def _run_pool(todo: list[Query], one: Callable[[Query], None], concurrency: int, stop: threading.Event,
+              on_stop: Callable[[], None] | None = None) -> None:
+    """Run ``one`` over ``todo`` with at most ``concurrency`` in flight; Ctrl-C drains cleanly.
+
+    ``on_stop`` (the executor's ``cancel``) cuts the tool calls in flight short on Ctrl-C.
+    """
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="plan")
     pending: set[Future[None]] = set()
     items = iter(todo)
@@ -193,6 +242,8 @@ def _run_pool(todo: list[Query], one: Callable[[Query], None], concurrency: int,
                 _reraise(future)
     except BaseException:
         stop.set()
+        if on_stop is not None:
+            on_stop()
         wait(pending)
         raise
     finally:

@@ -8,6 +8,7 @@ from typing import Any
 
 from retriever.documents import document_hash
 from retriever.index_store import IndexConfig, base_metadata, config_from_metadata, write_metadata
+from retriever.need_aware import need_aware_many
 from retriever.tokenize import tokenize
 from toolbench.errors import IndexMismatchError
 
@@ -69,10 +70,18 @@ class BM25Index:
 
     def retrieve(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` best APIs by BM25 (only documents sharing a term with the query)."""
-        return top_k(self.api_ids, self.scores(query), k)
+        return self.retrieve_many([query], k)[0]
+
+    def plain_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+        """Top ``k`` by BM25 for each text as one query (no request splitting)."""
+        return [top_k(self.api_ids, self.scores(q), k) for q in queries]
 
     def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
-        return [self.retrieve(q, k) for q in queries]
+        return need_aware_many(self.plain_many, queries, k, self.config.multi, self.config.multi_depth)
+
+    def with_config(self, config: IndexConfig) -> BM25Index:
+        """The same index searched with another configuration (``multi``)."""
+        return BM25Index(self.api_ids, self.model, {**self.meta, "config": config.to_dict()})
 
 
 def top_k(api_ids: list[str], scores: Any, k: int, *, positive_only: bool = True) -> list[tuple[str, float]]:

@@ -16,6 +16,7 @@ from retriever.cache import encode_documents
 from retriever.documents import document_hash
 from retriever.encoders import Encoder, load_encoder
 from retriever.index_store import IndexConfig, base_metadata, config_from_metadata, write_metadata
+from retriever.need_aware import need_aware_many
 from toolbench.errors import IndexMismatchError
 
 logger = logging.getLogger(__name__)
@@ -133,8 +134,16 @@ class DenseIndex:
         docs = self.faiss_index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
         return docs @ vector
 
-    def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+    def plain_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+        """Top ``k`` by cosine for each text as one query (no request splitting)."""
         return self.search_vectors(self.encode_queries(queries), k)
+
+    def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+        return need_aware_many(self.plain_many, queries, k, self.config.multi, self.config.multi_depth)
+
+    def with_config(self, config: IndexConfig) -> DenseIndex:
+        """The same index searched with another configuration (``multi``)."""
+        return DenseIndex(self.api_ids, self.faiss_index, self.encoder, {**self.meta, "config": config.to_dict()})
 
     def retrieve(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` best APIs for ``query``: (api_id, cosine similarity), best first."""

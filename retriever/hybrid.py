@@ -4,7 +4,9 @@ Each ranker proposes its top ``candidates``; every candidate is then scored exac
 both (dense: inner product with the stored vector; BM25: its score), and the two score
 lists are fused (:mod:`retriever.fusion`, method chosen on the train split); finally each
 candidate gains ``tool_boost`` × the best fused score of its tool (siblings that match
-lift each other: instructions usually need several APIs of one tool).
+lift each other: instructions usually need several APIs of one tool). With ``multi`` set,
+each request of an instruction is ranked so (tool boost per request) and the rankings are
+merged (:mod:`retriever.need_aware`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from retriever.dense import DenseIndex
 from retriever.encoders import Encoder
 from retriever.fusion import fuse, tool_boost
 from retriever.index_store import IndexConfig, config_from_metadata, read_metadata, write_metadata
+from retriever.need_aware import need_aware_many
 from toolbench.errors import IndexMismatchError
 
 
@@ -72,9 +75,13 @@ class HybridIndex:
         fused = fuse(self.config.fusion, lists, weights, self.config.rrf_k)
         return tool_boost(fused, self.config.tool_boost)[:k]
 
-    def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+    def plain_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+        """Fused ranking of each text as one query (no request splitting)."""
         vectors = self.dense.encode_queries(queries)
         return [self._fused(q, v, k) for q, v in zip(queries, vectors, strict=True)]
+
+    def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+        return need_aware_many(self.plain_many, queries, k, self.config.multi, self.config.multi_depth)
 
     def retrieve(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` best APIs for ``query`` by fused score, best first."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from retriever.fusion import FUSIONS
+from retriever.need_aware import MULTI_MODES
 from toolbench.config import Config, library_versions, require
 from toolbench.errors import IndexMismatchError, InputError
 from toolbench.store import atomic_write_json
@@ -38,7 +39,9 @@ class IndexConfig(Config):
     large catalogs). Hybrid: ``fusion`` (chosen on the train split, see docs/retrieval.md),
     ``dense_weight`` (weight of the dense ranker; BM25 gets ``1 - dense_weight``) and
     ``candidates`` taken from each ranker before fusing, ``tool_boost`` (each candidate gains
-    this × the best fused score among its tool's APIs; 0 turns it off).
+    this × the best fused score among its tool's APIs; 0 turns it off). ``multi``: how
+    instructions with several requests are retrieved (``off``; ``rr`` or ``coverage``: per
+    request and merged, :mod:`retriever.need_aware`), ``multi_depth`` APIs per request ranking.
 
     >>> IndexConfig(kind="bm25").kind
     'bm25'
@@ -58,6 +61,8 @@ class IndexConfig(Config):
     candidates: int = 100
     tool_boost: float = 2.0  # chosen on the train split (docs/retrieval.md)
     batch_size: int = 64
+    multi: str = "fused"  # chosen on the train split (docs/retrieval.md)
+    multi_depth: int = 50
 
     def validate(self) -> None:
         require(self.kind in KINDS, f"index kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
@@ -65,6 +70,8 @@ class IndexConfig(Config):
         require(self.fusion in FUSIONS, f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
         require(0.0 <= self.dense_weight <= 1.0, "dense_weight must be in [0, 1]")
         require(self.tool_boost >= 0.0, "tool_boost must be >= 0")
+        require(self.multi in MULTI_MODES, f"multi must be one of {', '.join(MULTI_MODES)}, got {self.multi!r}")
+        require(self.multi_depth >= 1, "multi_depth must be >= 1")
         require(self.candidates >= 1 and self.batch_size >= 1, "candidates and batch_size must be >= 1")
         require(self.hnsw_m >= 2 and self.ivf_nprobe >= 1 and self.ivf_nlist >= 0, "bad HNSW/IVF parameters")
         require(self.bm25_k1 >= 0 and 0 <= self.bm25_b <= 1, "bad BM25 parameters")

@@ -90,9 +90,15 @@ def build_index(
     config: IndexConfig | None = None,
     cache: bool = True,
     show_progress: bool = False,
+    multi: str | None = None,
 ) -> Index:
-    """Index ``catalog`` and save it atomically to ``out_dir`` (``None``: keep in memory only)."""
+    """Index ``catalog`` and save it atomically to ``out_dir`` (``None``: keep in memory only).
+
+    ``multi`` (if given) overrides ``config.multi``: how multi-request instructions are retrieved.
+    """
     config = (config or IndexConfig()).replace(kind=kind)
+    if multi is not None:
+        config = config.replace(multi=multi)
     api_ids, documents = catalog_documents(check_apis(catalog))
     index = INDEX_KINDS.get(kind).build(api_ids, documents, config, encoder, cache, show_progress)
     if out_dir is not None:
@@ -102,11 +108,20 @@ def build_index(
     return index
 
 
-def load_index(directory: str | Path, encoder: Encoder | str | None = None) -> Index:
-    """Load an index directory; checks its files and that ``encoder`` (if given) matches."""
+def load_index(directory: str | Path, encoder: Encoder | str | None = None, *, multi: str | None = None) -> Index:
+    """Load an index directory; checks its files and that ``encoder`` (if given) matches.
+
+    ``multi`` (if given) overrides the saved ``multi`` setting (``off``, ``fused``, ``rr``, ``coverage``).
+    """
     directory = Path(directory)
     meta = read_metadata(directory)
-    return INDEX_KINDS.get(meta["kind"]).load(directory, meta, encoder)
+    index = INDEX_KINDS.get(meta["kind"]).load(directory, meta, encoder)
+    return with_multi(index, multi) if multi is not None else index
+
+
+def with_multi(index: Any, multi: str) -> Any:
+    """The index searched with another need-aware mode (see :mod:`retriever.need_aware`)."""
+    return index.with_config(index.config.replace(multi=multi))
 
 
 def index_info(directory: str | Path) -> dict[str, Any]:

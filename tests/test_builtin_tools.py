@@ -94,6 +94,11 @@ CASES = [
 FAILURES = [
     ("calculator", {"expression": "1 / 0"}, "division by zero"),
     ("calculator", {"expression": "9 ** 9 ** 9"}, "too large"),
+    ("calculator", {"expression": "10**4400"}, "too large"),  # beyond Python's int -> str limit
+    ("calculator", {"expression": "round(10**4000, -10**8)"}, "round()"),  # minutes of C before the cap
+    ("convert_units", {"value": 1, "from_unit": "m**(9**9**9)", "to_unit": "m"}, "unit powers"),
+    ("unit_dimension", {"unit": "m**9**9**9"}, "unit powers"),
+    ("unit_dimension", {"unit": "m" * 200}, "at most"),
     ("calculator", {"expression": "__import__('os').system('ls')"}, "unsupported"),
     ("prime_factors", {"n": 1}, "between"),
     ("day_of_week", {"date": "04/07/2024"}, "ISO date"),
@@ -170,3 +175,16 @@ def test_calculator_toolformer_format() -> None:
     for bad in ("max()", "1e308 * 10", "sqrt(-1)", "(-8) ** 0.5", "x + 1", "[1, 2]", "'a' * 3", nested):
         with pytest.raises(ValueError):
             calculate(bad)
+
+
+def test_resource_caps_answer_fast(executor) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    start = time.perf_counter()
+    for name, arguments in [("calculator", {"expression": "round(10**4000, -10**8)"}),
+                            ("calculator", {"expression": "10**4000 * 10**4000"}),
+                            ("unit_dimension", {"unit": "m**(9**9**9)"})]:
+        assert not executor.call(ToolCall("c1", name, arguments)).ok
+    assert time.perf_counter() - start < 5
+    assert evaluate("10**3999") == 10**3999 and evaluate("round(1234.5678, -2)") == 1200
+    assert executor.call(ToolCall("c1", "unit_dimension", {"unit": "kg*m**2/s**2"})).ok

@@ -144,3 +144,20 @@ def test_export_of_the_shared_catalog(shared_data: Path, tmp_path: Path, capsys:
     tools = json.loads(out_file.read_text())
     assert code == 0 and len(tools) == 2490
     assert len({t["function"]["name"] for t in tools}) == 2490
+
+
+@pytest.mark.parametrize("args", [
+    ["catalog", "stats", "--colour", "red"],  # unknown option
+    ["plan", "--out", "o"],  # missing argument
+    ["plan", "q.jsonl", "--out", "o", "--limit", "many"],  # not an integer
+    ["plan", "q.jsonl", "--out", "o", "--limit", "-1"],  # out of range
+    ["plan", "q.jsonl", "--out", "o", "--k", "0"],
+    ["no-such-command"],
+])
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "toolbench", *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.stderr, result.stderr
+    assert not (ROOT / "o").exists()

@@ -156,3 +156,43 @@ def test_server_garbage_and_down(server: str) -> None:
     down = make("http://127.0.0.1:9", server_url="http://127.0.0.1:9/virtual", retries=1)
     obs = down.call(ToolCall("c2", "echo_for_test_tool", {}))
     assert obs.status == ObservationStatus.REQUEST_FAILED and "Request failed" in obs.error
+
+
+@pytest.mark.parametrize(("address", "routable"), [
+    ("8.8.8.8", True), ("2606:4700:4700::1111", True), ("127.0.0.1", False), ("10.0.0.1", False),
+    ("100.64.0.1", False), ("100.100.100.200", False), ("169.254.169.254", False), ("0.0.0.0", False),
+    ("::1", False), ("fe80::1", False), ("fd00::1", False), ("::ffff:127.0.0.1", False), ("::ffff:8.8.8.8", True),
+    ("2002:7f00:1::", False), ("2002:a9fe:a9fe::", False), ("2002:808:808::", True),
+    ("64:ff9b::a9fe:a9fe", False), ("64:ff9b::808:808", True), ("224.0.0.1", False), ("ff02::1", False),
+])
+def test_only_globally_routable_addresses_pass(address: str, routable: bool) -> None:
+    import ipaddress
+
+    from toolbench.executors.http import is_global_address
+
+    assert is_global_address(ipaddress.ip_address(address)) is routable
+
+
+def test_the_request_goes_to_the_checked_address(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the name resolves to an allowed address for the check, then elsewhere."""
+    import socket
+
+    import toolbench.executors.http as http
+
+    port = urlsplit(server).port
+    answers = iter(["127.0.0.1", "10.9.9.9", "10.9.9.9"])
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host == "rebind.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), 0))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(http, "is_global_address", lambda ip: str(ip) == "127.0.0.1")  # the test server counts
+    executor = build_executor("http", catalog(f"http://rebind.test:{port}"), timeout=2, retries=0)
+    obs = executor.call(ToolCall("c1", "echo_for_test_tool", {"q": "x"}))
+    assert obs.ok, obs.error
+    assert Handler.log[-1]["query"] == {"q": ["x"]}
+    refused = executor.call(ToolCall("c2", "echo_for_test_tool", {"q": "y"}))  # now it resolves to 10.9.9.9
+    assert refused.status == ObservationStatus.REQUEST_FAILED and "private" in refused.error

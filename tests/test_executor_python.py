@@ -77,7 +77,25 @@ def tags(labels: list[str], flag: bool = False) -> dict:
     return {"labels": labels, "flag": flag}
 
 
-FUNCTIONS = [add, explode, hang, spin, big, tags]
+def huge(n: int) -> int:
+    """An integer beyond Python's int -> str limit.
+
+    Args:
+        n: Number of digits.
+    """
+    return 10**n
+
+
+def odd(n: int) -> object:
+    """A response json cannot write (a dict with tuple keys).
+
+    Args:
+        n: Anything.
+    """
+    return {"values": [object()], (1, 2): n}
+
+
+FUNCTIONS = [add, explode, hang, spin, big, tags, huge, odd]
 
 
 def make(**options):  # type: ignore[no-untyped-def]
@@ -128,13 +146,78 @@ def test_a_tool_that_raises_becomes_an_observation() -> None:
 
 
 def test_a_tool_that_hangs_times_out_thread() -> None:
-    executor = make(timeout=0.2)
+    executor = make(timeout=0.2, isolation="thread")
     start = time.perf_counter()
     obs = executor.call(ToolCall("c1", "hang", {"seconds": 30}))
     assert time.perf_counter() - start < 5
     assert obs.status == ObservationStatus.TIMEOUT and "0.2 s" in obs.error
     assert executor.call(ToolCall("c2", "add", {"a": 1})).ok  # the executor still works
     _release.set()
+
+
+def pid() -> int:
+    """The process id the tool runs in."""
+    import os
+
+    return os.getpid()
+
+
+def stuck_in_c(n: int) -> int:
+    """One long C call that holds the interpreter lock (minutes).
+
+    Args:
+        n: Digits.
+    """
+    return round(10**n, -(10**8))
+
+
+def test_the_default_isolation_kills_a_long_c_call_and_reuses_workers() -> None:
+    import os
+
+    specs, table = function_table([add, pid, stuck_in_c])
+    executor = build_executor("python", Catalog(specs), functions=table, timeout=1.0)
+    assert executor.isolation == "process"
+    first = executor.call(ToolCall("c1", "pid", {})).response
+    assert first != os.getpid() and executor.call(ToolCall("c2", "pid", {})).response == first  # reused
+    start = time.perf_counter()
+    obs = executor.call(ToolCall("c3", "stuck_in_c", {"n": 4000}))
+    assert obs.status == ObservationStatus.TIMEOUT and "killed" in obs.error
+    assert time.perf_counter() - start < 10
+    assert executor.call(ToolCall("c4", "add", {"a": 2})).response == 3  # a fresh worker took over
+    executor.close()
+
+
+def test_cancel_stops_calls_in_flight_within_a_second() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    specs, table = function_table([add, spin])
+    executor = build_executor("python", Catalog(specs), functions=table, timeout=60.0)
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(executor.call, ToolCall(f"c{i}", "spin", {"n": 0})) for i in range(2)]
+        time.sleep(0.5)
+        start = time.perf_counter()
+        executor.cancel()
+        observations = [f.result(timeout=30) for f in futures]
+    assert time.perf_counter() - start < 5
+    assert all(o.status == ObservationStatus.TIMEOUT and "cancelled" in o.error for o in observations)
+    assert executor.call(ToolCall("c9", "add", {"a": 1})).response == 2
+    executor.close()
+
+
+def test_a_tool_failure_keeps_its_status_across_processes() -> None:
+    from toolbench.executors.base import ToolFailure
+
+    def refuse(x: int) -> int:
+        """Refuses.
+
+        Args:
+            x: Anything.
+        """
+        raise ToolFailure("rate limited", ObservationStatus.RATE_LIMIT)
+
+    specs, table = function_table([refuse])
+    obs = build_executor("python", Catalog(specs), functions=table).call(ToolCall("c1", "refuse", {"x": 1}))
+    assert obs.status == ObservationStatus.RATE_LIMIT and obs.error == "rate limited"
 
 
 def test_a_cpu_bound_tool_is_killed_in_process_isolation() -> None:
@@ -214,12 +297,57 @@ def test_async_tools_run_to_completion() -> None:
     assert obs.ok and obs.response == 8
 
 
-def test_concurrent_calls_are_counted_exactly() -> None:
+@pytest.mark.parametrize("isolation", ["process", "thread"])
+def test_concurrent_calls_are_counted_exactly(isolation: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    executor = make()
+    executor = make(isolation=isolation)
     with ThreadPoolExecutor(8) as pool:
         calls = [ToolCall(f"c{i}", "add", {"a": i, "b": 1}) for i in range(400)]
         results = [obs.response for obs in pool.map(executor.call, calls)]
     assert results == [i + 1 for i in range(400)]
     assert executor.stats()["calls"] == 400 and executor.stats()["real"] == 400
+
+
+@pytest.mark.parametrize("isolation", ["none", "thread", "process"])
+def test_a_response_that_cannot_be_written_is_an_error_observation(isolation: str) -> None:
+    executor = make(isolation=isolation)
+    obs = executor.call(ToolCall("c1", "huge", {"n": 4400}))
+    assert obs.status == ObservationStatus.REQUEST_FAILED and "digits" in obs.error
+    json.loads(obs.content)
+    odd_status = executor.call(ToolCall("c2", "odd", {"n": 1})).status
+    assert odd_status in (ObservationStatus.OK, ObservationStatus.REQUEST_FAILED)
+    assert executor.call(ToolCall("c3", "add", {"a": 1})).response == 2
+
+
+def test_an_unexpected_failure_inside_the_pipeline_is_an_observation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolbench.executors.base as base
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RecursionError("deeply nested arguments")
+
+    monkeypatch.setattr(base, "check_arguments", broken)
+    obs = make().call(ToolCall("c1", "add", {"a": 1}))
+    assert obs.status == ObservationStatus.REQUEST_FAILED and "RecursionError" in obs.error
+
+
+def test_secrets_in_tool_errors_and_responses_are_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TB_TEST_SERVICE_TOKEN", "hunter2-xyz-secret")
+
+    def echo_key(status: int) -> dict:
+        """A service whose error page echoes the key.
+
+        Args:
+            status: The HTTP status to fake.
+        """
+        if status >= 400:
+            raise RuntimeError(f"{status}: invalid key hunter2-xyz-secret")
+        return {"headers": {"Authorization": "Bearer sk-abcdefghijklmnopqrstu"}, "key": "hunter2-xyz-secret"}
+
+    specs, table = function_table([echo_key])
+    executor = build_executor("python", Catalog(specs), functions=table, isolation="thread")
+    failed = executor.call(ToolCall("c1", "echo_key", {"status": 401}))
+    ok = executor.call(ToolCall("c2", "echo_key", {"status": 200}))
+    for obs in (failed, ok):
+        assert "hunter2" not in obs.content + obs.error + json.dumps(obs.response) and "sk-abc" not in obs.content
+    assert failed.error == "RuntimeError: 401: invalid key ***" and ok.response["key"] == "***"

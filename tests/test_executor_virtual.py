@@ -218,3 +218,30 @@ def test_import_stabletoolbench_cache_folder(tmp_path: Path) -> None:
     assert obs.provenance == Provenance.CACHE and obs.response == "{'data': {'id': 2}}"
     again = import_stabletoolbench_cache(tmp_path / "tool_response_cache", Catalog([api]), cache)
     assert again["already_cached"] == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "zeroed", "other_table"])
+def test_a_corrupt_cache_is_a_clear_error(tmp_path: Path, damage: str) -> None:
+    import sqlite3
+
+    from toolbench.errors import InputError
+
+    path = tmp_path / "cache.sqlite"
+    cache = ResponseCache(path)
+    for i in range(200):
+        cache.put("A::B::C", {"i": i}, {"value": "x" * 200}, "real")
+    cache.close()
+    if damage == "garbage":
+        path.write_bytes(b"this is not a database" * 100)
+    elif damage == "zeroed":
+        data = bytearray(path.read_bytes())
+        data[4096:12288] = bytes(8192)  # pages 2-3 zeroed; the header survives
+        path.write_bytes(bytes(data))
+        for extra in tmp_path.glob("cache.sqlite-*"):
+            extra.unlink()
+    else:
+        path.unlink()
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE responses (x TEXT)")
+    with pytest.raises(InputError, match="corrupt"):
+        ResponseCache(path)

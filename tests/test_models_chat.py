@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from toolbench.app.cli import main
 from toolbench.models.local_server import LocalOpenAIServer
 
@@ -49,3 +51,19 @@ def test_chat_against_an_openai_compatible_server(capsys):
 def test_chat_unknown_tool_is_an_input_error(tmp_path, capsys):
     assert main(["chat", "-m", "scripted:", "hi", "-t", "no_such_function"]) == 2
     assert "no function 'no_such_function'" in capsys.readouterr().err
+
+
+def test_an_unknown_model_name_is_a_clear_error_without_the_hub(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from toolbench.errors import ConfigError
+    from toolbench.models.hf_models import resolve_model_source
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the hub must not be contacted")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    for name in ("UNKNOWN", "no-such-org/no-such-model"):
+        with pytest.raises(ConfigError, match="smollm2.*smollm2-tools.*gguf.*directory.*cache"):
+            resolve_model_source(name)

@@ -159,3 +159,38 @@ def test_demo_command_on_embedded_models(tmp_path: Path, capsys: pytest.CaptureF
     assert len(trajectories) == 3 and all(t["usage"]["llm_calls"] >= 1 for t in trajectories)
     assert all(t["config"]["retrieved"] for t in trajectories)  # open domain: APIs came from the index
     assert "report.html" in capsys.readouterr().out
+
+
+SECRET = "hunter2-not-a-token-5f3a9c"
+
+
+@backends.register("leaky-test")
+class LeakyModel(GoldModel):
+    """The gold model, but it repeats its key in every message it writes (a careless model)."""
+
+    def __init__(self, name: str = "", api_key: str = "", **options: Any) -> None:
+        super().__init__(name, **options)
+        self.api_key = api_key
+
+    def generate(self, messages: list[Message], tools: list[dict[str, Any]] | None = None,
+                 **opts: Any) -> AssistantMessage:
+        reply = super().generate(messages, tools, **opts)
+        reply.content = f"{reply.content or ''} (my key is {self.api_key}, Bearer abcdefghijklmnopqrstuvwx)"
+        return reply
+
+
+def test_no_file_a_run_writes_holds_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TB_TEST_API_KEY", SECRET)
+    model = {"spec": "leaky-test:oracle", "options": {"api_key": "${TB_TEST_API_KEY}"}}
+    config = run_config_from_dict(gold_config(tmp_path, model=model, judges={"names": ["pass", "exact"]}), tmp_path)
+    assert config.model.options["api_key"] == SECRET  # the model gets the value ...
+    run_pipeline(config)
+    files = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
+    assert len(files) > 5
+    for path in files:  # ... and no file gets it
+        text = path.read_bytes().decode("utf-8", "replace")
+        assert SECRET not in text and "abcdefghijklmnopqrstuvwx" not in text, path
+    saved = json.loads((tmp_path / "run" / "run_config.json").read_text())
+    assert saved["config"]["model"]["options"]["api_key"] == "${TB_TEST_API_KEY}"
+    results = list((tmp_path / "run").rglob("results/*.json"))
+    assert results and "***" in results[0].read_text()

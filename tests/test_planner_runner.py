@@ -134,3 +134,46 @@ def test_open_domain_run_with_a_real_bm25_index(tmp_path):
     [trajectory] = read_run(tmp_path / "run")
     assert stats.solved == 1 and trajectory.api_ids == ["Python::planner_fakes::add"]
     assert trajectory.config["retrieved"][0][0] == "Python::planner_fakes::add"
+
+
+def test_one_query_that_raises_anything_never_aborts_the_run(tmp_path):
+    catalog, executor, queries = _setup()
+
+    class Flaky(RuleModel):
+        def generate(self, messages, tools=None, **opts):  # type: ignore[no-untyped-def]
+            if "1 plus" in messages[-1].content or "1 plus" in (messages[1].content or ""):
+                raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+            return super().generate(messages, tools, **opts)
+
+    stats = run_queries(queries[:3], catalog, Flaky(), executor, PlannerConfig(), tmp_path)
+    assert (stats.done, stats.errors) == (2, 1)
+    assert RunDir(tmp_path).finished_ids() == {"0", "2"}
+    assert "ValueError: Exceeds the limit" in (tmp_path / "errors.jsonl").read_text()
+
+
+def test_resume_with_another_model_or_executor_needs_force(tmp_path):
+    catalog, executor, queries = _setup()
+    run_queries(queries[:1], catalog, RuleModel(), executor, PlannerConfig(), tmp_path)
+
+    class Other(RuleModel):
+        name = "other"
+
+        def describe(self):  # type: ignore[no-untyped-def]
+            return {"backend": "other"}
+
+    with pytest.raises(ConfigError, match="another model.*--force"):
+        run_queries(queries[:2], catalog, Other(), executor, PlannerConfig(), tmp_path)
+    thread_executor = build_executor("builtin", catalog)
+    with pytest.raises(ConfigError, match="another executor"):
+        run_queries(queries[:2], catalog, RuleModel(), thread_executor, PlannerConfig(), tmp_path)
+    stats = run_queries(queries[:2], catalog, Other(), executor, PlannerConfig(), tmp_path, force=True)
+    assert (stats.skipped, stats.done) == (1, 1)
+
+
+def test_duplicate_ids_and_bad_k_are_refused(tmp_path):
+    catalog, executor, queries = _setup()
+    with pytest.raises(InputError, match="more than once"):
+        run_queries([queries[0], queries[0]], catalog, RuleModel(), executor, PlannerConfig(), tmp_path)
+    with pytest.raises(ConfigError, match="k "):
+        run_queries(queries[:1], catalog, RuleModel(), executor, PlannerConfig(), tmp_path, k=0)
+    assert not (tmp_path / "results").exists()

@@ -57,3 +57,35 @@ def test_read_run_errors(tmp_path):
     bad.write_text(json.dumps({"schema_version": 99, "query_id": "1"}) + "\n")
     with pytest.raises(SchemaVersionError):
         read_run(bad)
+
+
+@pytest.mark.parametrize("content", [b"[1, 2]", b'{"schema_version": 1}', b"\xff\xfe\x00garbage", b'"text"',
+                                     b'{"schema_version": 1, "query_id": "9", "steps": 3}'])
+def test_result_files_of_the_wrong_shape_are_ignored(tmp_path, content):
+    run = RunDir(tmp_path)
+    run.write_result(Trajectory("1", "q", "cot", finish_reason=FinishReason.GIVE_UP))
+    (tmp_path / "results" / "9.json").write_bytes(content)
+    assert run.finished_ids() == {"1"}
+    assert [t.query_id for t in run.iter_results()] == ["1"]
+    assert [t.query_id for t in read_run(tmp_path)] == ["1"]
+
+
+def test_non_utf8_jsonl_is_an_input_error(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": "\xff"}\n')
+    with pytest.raises(InputError, match="record 2: not UTF-8"):
+        list(iter_jsonl(path, versioned=False))
+
+
+def test_a_run_directory_is_locked_while_in_use(tmp_path):
+    import subprocess
+    import sys
+
+    with RunDir(tmp_path).lock():
+        script = ("import sys; from toolbench.store.runs import RunDir\n"
+                  "try:\n    RunDir(sys.argv[1]).lock().__enter__()\nexcept Exception as e:\n    print(e); sys.exit(3)")
+        other = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                               timeout=60, check=False, cwd=__import__("pathlib").Path(__file__).parent.parent)
+        assert other.returncode == 3 and "in use by process" in other.stdout
+    with RunDir(tmp_path).lock():  # released
+        pass

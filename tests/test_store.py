@@ -79,3 +79,35 @@ def test_read_json_errors(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(InputError, match="not UTF-8"):
         read_json(path)
+
+
+HOSTILE_NAMES = ["../../x", "/abs/x", "a\x00b", "q" * 300, "Ünïcødé/名前", "", ".", "..", ".hidden", "C:\\win", "a b"]
+
+
+def test_safe_name_keeps_every_name_inside_its_folder() -> None:
+    from toolbench.store import safe_name
+
+    names = [safe_name(n) for n in HOSTILE_NAMES]
+    assert len(set(names)) == len(names)  # distinct names stay distinct
+    for original, name in zip(HOSTILE_NAMES, names, strict=True):
+        assert 0 < len(name) <= 100 and name not in (".", "..") and not name.startswith("."), original
+        assert all(c.isascii() and (c.isalnum() or c in "._-") for c in name), name
+    assert safe_name("G1_instruction") == "G1_instruction" and safe_name("1073") == "1073"
+
+
+@pytest.mark.parametrize("fmt", ["toolbench", "stabletooleval", "trajectories"])
+def test_run_writers_never_write_outside_their_folder(tmp_path: Path, fmt: str) -> None:
+    from toolbench.store.run_io import write_run
+    from toolbench.store.runs import RunDir
+    from toolbench.types import FinishReason, Trajectory
+
+    out = tmp_path / "deep" / "out"
+    trajectories = [Trajectory(name or "empty", "q", "dfsdt", finish_reason=FinishReason.GIVE_UP,
+                               config={"group": name}) for name in HOSTILE_NAMES]
+    paths = write_run(out, trajectories, fmt, method="../m")
+    run = RunDir(tmp_path / "deep" / "run")
+    paths += [run.write_result(t) for t in trajectories]
+    for path in paths:
+        assert path.resolve().is_relative_to(tmp_path / "deep"), path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep"]
+    assert run.finished_ids() == {t.query_id for t in trajectories}

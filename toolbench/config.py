@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from toolbench.errors import ConfigError
+from toolbench.secrets import keep_references
 from toolbench.store import atomic_write_json
 
 C = TypeVar("C", bound="Config")
@@ -73,6 +74,11 @@ def library_versions() -> dict[str, str]:
 
 
 def save_config(directory: str | Path, config: Config | dict[str, Any], name: str = "config.json") -> Path:
-    """Write ``config`` and library versions as sorted JSON into ``directory``."""
+    """Write ``config`` and library versions as sorted JSON into ``directory``.
+
+    Secrets never reach the file: values of secret-looking environment variables are
+    written back as ``${NAME}`` references and token-shaped strings are masked
+    (:func:`toolbench.secrets.keep_references`).
+    """
     data = config.to_dict() if isinstance(config, Config) else dict(config)
-    return atomic_write_json(Path(directory) / name, {"config": data, "versions": library_versions()})
+    return atomic_write_json(Path(directory) / name, {"config": keep_references(data), "versions": library_versions()})

@@ -8,10 +8,11 @@ bad input); ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from types import ModuleType
 
-import click
 import typer
 
 from toolbench import __version__
@@ -29,6 +30,7 @@ from toolbench.app.commands import (
     view,
 )
 from toolbench.errors import ToolbenchError
+from toolbench.secrets import RedactingFilter
 
 COMMANDS = (catalog, retrieval, tools, chat, plan, evaluate, view, data, finetune, toolformer, run)
 
@@ -64,6 +66,7 @@ def root(
     handler = RichHandler(
         console=Console(stderr=True), show_path=False, show_time=False, markup=False, rich_tracebacks=debug
     )
+    handler.addFilter(RedactingFilter())  # keys echoed by servers never reach the terminal or log files
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     for noisy in ("httpx", "urllib3", "filelock", "sentence_transformers", "transformers", "faiss", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -71,6 +74,39 @@ def root(
 
 for _commands in COMMANDS:
     _commands.register(app)
+
+
+def _click_modules() -> list[ModuleType]:
+    """The click exception modules in use: typer's bundled copy (typer >= 0.29) and/or click."""
+    modules = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:
+            continue
+    return modules
+
+
+def _classes(name: str, *extra: type) -> tuple[type, ...]:
+    found = [getattr(m, name) for m in _click_modules() if isinstance(getattr(m, name, None), type)]
+    return tuple(dict.fromkeys([*extra, *found]))
+
+
+_USAGE_ERRORS = _classes("ClickException")
+_NO_ARGS = _classes("NoArgsIsHelpError")
+_EXITS = _classes("Exit", typer.Exit)
+_ABORTS = _classes("Abort", typer.Abort)
+
+
+def usage_line(exc: Exception) -> str:
+    """One line for a command-line usage error (click prints usage, hints and a box).
+
+    >>> usage_line(ValueError("No such option: --colour"))
+    'error: No such option: --colour (see --help)'
+    """
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    return f"error: {' '.join(str(message).split())} (see --help)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,12 +120,20 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.secho(f"error: {exc}", fg="red", err=True)
         return exc.exit_code
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except _NO_ARGS as exc:
+        exc.show()  # type: ignore[attr-defined]  # the help text
+        return int(getattr(exc, "exit_code", 2))
+    except _USAGE_ERRORS as exc:
+        typer.secho(usage_line(exc), fg="red", err=True)
+        return int(getattr(exc, "exit_code", 2))
+    except _EXITS as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except (OSError, UnicodeError) as exc:  # an unwritable --out, a directory given as a file, a non-UTF-8 file
+        if debug:
+            raise
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        return 2
+    except (*_ABORTS, KeyboardInterrupt):
         typer.secho("interrupted", fg="yellow", err=True)
         return 130
     return code if isinstance(code, int) else 0

@@ -107,16 +107,17 @@ def prepare_index(section: IndexSection, catalog: Catalog, directory: Path) -> I
     from retriever import build_index, load_index
 
     if section.path:
-        return load_index(section.path, section.encoder or None)
+        return load_index(section.path, section.encoder or None, multi=section.multi)
     if (directory / "index.json").is_file():
         from retriever.index_store import read_metadata
 
         meta = read_metadata(directory)
         if meta.get("kind") == section.kind and meta.get("api_ids") == catalog.ids:
             logger.info("reusing the index in %s", directory)
-            return load_index(directory, section.encoder or None)
+            return load_index(directory, section.encoder or None, multi=section.multi)
     logger.info("building a %s index of %d APIs", section.kind, len(catalog))
-    return build_index(catalog, directory, section.kind, section.encoder or None, show_progress=True)
+    return build_index(catalog, directory, section.kind, section.encoder or None, show_progress=True,
+                       multi=section.multi)
 
 
 def plan_settings(config: RunConfig, method: str, options: dict[str, Any],

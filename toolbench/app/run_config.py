@@ -22,6 +22,7 @@ Sections (all optional except where noted)::
     path = ""                          # reuse an existing index directory
     k = 5
     always = false                     # retrieve even when a query lists its APIs
+    multi = "fused"                    # multi-request instructions: fused | coverage | rr | off
 
     [model]
     spec = "hf:smollm2"                # BACKEND:NAME
@@ -85,6 +86,7 @@ from toolbench.config import Config, require
 from toolbench.errors import ConfigError, InputError
 
 INDEX_KINDS = ("dense", "bm25", "hybrid", "none")
+MULTI_MODES = ("fused", "coverage", "rr", "off")  # retriever.need_aware.MULTI_MODES
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -121,9 +123,11 @@ class IndexSection(Config):
     path: str = ""
     k: int = 5
     always: bool = False
+    multi: str = "fused"
 
     def validate(self) -> None:
         require(self.kind in INDEX_KINDS, f"[index] kind must be one of {', '.join(INDEX_KINDS)}")
+        require(self.multi in MULTI_MODES, f"[index] multi must be one of {', '.join(MULTI_MODES)}")
         require(self.k >= 1, "[index] k must be >= 1")
 
 

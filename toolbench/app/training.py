@@ -335,7 +335,11 @@ class Trainer:
         return directory
 
     def _index_kind(self) -> str:
-        return "none" if self.index is None else self.index.kind
+        """The retrieval that chose the training toolsets (part of the solutions stage's hash)."""
+        if self.index is None:
+            return "none"
+        multi = getattr(getattr(self.index, "config", None), "multi", "off")
+        return self.index.kind if multi == "off" else f"{self.index.kind}+{multi}"
 
 
 def verified_ids(trajectories: list[Any], queries: list[Query]) -> set[str]:
@@ -347,7 +351,7 @@ def verified_ids(trajectories: list[Any], queries: list[Query]) -> set[str]:
     answered = {t.query_id for t in trajectories if t.gave_answer}
     checked = {q.query_id for q in with_answers}
     exact = judge_exact([t for t in trajectories if t.query_id in checked], with_answers) if with_answers else []
-    correct = {v.query_id for v in exact if v.label == VerdictLabel.SOLVED}
+    correct = {v.query_id for v in exact if v.label == VerdictLabel.CORRECT}
     return {qid for qid in answered if qid not in checked} | (correct & answered)
 
 

@@ -22,7 +22,8 @@ from toolbench.builtin_tools._common import builtin, format_number, tidy_number
 
 MAX_EXPRESSION = 500
 MAX_EXPONENT = 10_000
-MAX_DIGITS = 5_000
+MAX_DIGITS = 4_000  # below Python's int -> str limit (4300 digits), so every result prints
+MAX_ROUND_DIGITS = 100
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -35,8 +36,23 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 }
 _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
+
+
+def _round(value: Any, ndigits: Any = None) -> Any:
+    """``round`` with ``ndigits`` bounded (``round(10**4000, -10**8)`` would run for minutes).
+
+    >>> _round(2.567, 2), _round(1234, -2), _round(2.5)
+    (2.57, 1200, 2)
+    """
+    if ndigits is None:
+        return round(value)
+    if not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS:
+        raise ValueError(f"round() takes a whole number of digits between -{MAX_ROUND_DIGITS} and {MAX_ROUND_DIGITS}")
+    return round(value, ndigits)
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "sqrt": math.sqrt, "abs": abs, "round": round, "log": math.log, "log10": math.log10, "log2": math.log2,
+    "sqrt": math.sqrt, "abs": abs, "round": _round, "log": math.log, "log10": math.log10, "log2": math.log2,
     "exp": math.exp, "sin": math.sin, "cos": math.cos, "tan": math.tan, "floor": math.floor, "ceil": math.ceil,
     "min": min, "max": max,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from toolbench.builtin_tools._common import builtin, tidy_number
@@ -16,6 +17,38 @@ _ALIASES = {"celsius": "degC", "fahrenheit": "degF", "kelvin": "K", "c": "degC",
             "°c": "degC", "°f": "degF", "k": "K"}
 
 
+MAX_UNIT_TEXT = 100
+MAX_UNIT_POWER = 12
+_POWER = re.compile(r"\*\*|\^")
+_SMALL_NUMBER = re.compile(r"\s*[-+]?\s*(\d{1,3}(?:\.\d{1,3})?)(?![\d.eE(])(?!\s*(?:\*\*|\^))")
+
+
+def check_unit_text(text: str) -> str:
+    """``text`` when it is a short unit expression with small powers; ``ValueError`` otherwise.
+
+    pint evaluates the powers in a unit expression, so ``m**(9**9**9)`` would never return.
+
+    >>> check_unit_text("m**2/s^2")
+    'm**2/s^2'
+    >>> check_unit_text("m**9**9")
+    Traceback (most recent call last):
+    ...
+    ValueError: unit powers must be plain numbers up to 12, not 'm**9**9'
+    >>> check_unit_text("m**(9**9**9)")
+    Traceback (most recent call last):
+    ...
+    ValueError: unit powers must be plain numbers up to 12, not 'm**(9**9**9)'
+    """
+    text = str(text)
+    if len(text) > MAX_UNIT_TEXT:
+        raise ValueError(f"a unit must be at most {MAX_UNIT_TEXT} characters")
+    for power in _POWER.finditer(text):
+        match = _SMALL_NUMBER.match(text, power.end())
+        if match is None or float(match.group(1)) > MAX_UNIT_POWER:
+            raise ValueError(f"unit powers must be plain numbers up to {MAX_UNIT_POWER}, not {text!r}")
+    return text
+
+
 @functools.lru_cache(maxsize=1)
 def _registry() -> Any:
     import pint
@@ -26,7 +59,8 @@ def _registry() -> Any:
 def _unit(text: str) -> Any:
     import pint
 
-    name = _ALIASES.get(str(text).strip().lower(), str(text).strip())
+    text = check_unit_text(text)
+    name = _ALIASES.get(text.strip().lower(), text.strip())
     try:
         return _registry().Unit(name)
     except (pint.UndefinedUnitError, AttributeError, ValueError, TypeError, SyntaxError):

@@ -20,10 +20,12 @@ from collections import Counter
 from typing import Any
 
 from toolbench.catalog import Catalog
+from toolbench.errors import ConfigError
 from toolbench.executors.observe import DEFAULT_MAX_CHARS, error_observation, ok_observation
 from toolbench.executors.timeouts import ToolTimeout
 from toolbench.executors.validation import ArgumentError, check_arguments
 from toolbench.registry import Registry
+from toolbench.secrets import TOKEN_SHAPES, redact, redact_text, secret_values
 from toolbench.types import ApiSpec, Observation, ObservationStatus, Provenance, ToolCall
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ class Executor(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release resources (connections, subprocesses)."""
 
+    def cancel(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Stop the calls in flight as soon as possible (Ctrl-C, SIGTERM); later calls still work."""
+
     def __enter__(self) -> Executor:
         return self
 
@@ -65,6 +70,9 @@ class ToolFailure(Exception):
         self.status = status
         self.provenance = provenance
 
+    def __reduce__(self) -> tuple[Any, ...]:  # keeps status and provenance across processes
+        return (type(self), (str(self), self.status, self.provenance))
+
 
 class CatalogExecutor(Executor):
     """The shared pipeline; subclasses implement :meth:`execute`.
@@ -83,6 +91,8 @@ class CatalogExecutor(Executor):
         max_observation_chars: int = DEFAULT_MAX_CHARS,
         coerce: bool = True,
     ) -> None:
+        if not timeout or not float(timeout) > 0:  # also refuses NaN
+            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}")
         self.catalog = catalog
         self.timeout = float(timeout)
         self.max_observation_chars = int(max_observation_chars)
@@ -90,6 +100,7 @@ class CatalogExecutor(Executor):
         self._counts: Counter[str] = Counter()
         self._seconds = 0.0
         self._lock = threading.Lock()
+        self.secrets = secret_values()  # masked in every observation (subclasses add their own keys)
 
     @abc.abstractmethod
     def execute(self, api: ApiSpec, arguments: dict[str, Any]) -> tuple[Any, Provenance]:
@@ -100,9 +111,28 @@ class CatalogExecutor(Executor):
 
     def call(self, call: ToolCall) -> Observation:
         start = time.perf_counter()
-        observation = self._call(call)
+        try:
+            observation = self._call(call)
+        except Exception as exc:  # noqa: BLE001 - whatever a call does, the run goes on
+            logger.warning("call %s failed unexpectedly: %s: %s", call.name, type(exc).__name__, exc)
+            observation = error_observation(
+                call.id, str(call.name), f"{type(exc).__name__}: {exc}", ObservationStatus.REQUEST_FAILED,
+                max_chars=self.max_observation_chars,
+            )
+        observation = self._redact(observation)
         observation.seconds = time.perf_counter() - start
         self._record(observation)
+        return observation
+
+    def _redact(self, observation: Observation) -> Observation:
+        """Mask secrets (keys echoed by an error page, say) in what the model and the files see."""
+        text = observation.content + observation.error
+        clean = not any(secret in text for secret in self.secrets) and not TOKEN_SHAPES.search(text)
+        if clean and (observation.response is None or isinstance(observation.response, (int, float))):
+            return observation
+        observation.content = redact_text(observation.content, self.secrets)
+        observation.error = redact_text(observation.error, self.secrets)
+        observation.response = redact(observation.response, self.secrets)
         return observation
 
     def _call(self, call: ToolCall) -> Observation:
@@ -143,7 +173,13 @@ class CatalogExecutor(Executor):
                 call.id, call.name, message, ObservationStatus.REQUEST_FAILED,
                 max_chars=limit, provenance=Provenance.REAL, coercions=notes,
             )
-        return ok_observation(call.id, call.name, response, provenance, max_chars=limit, coercions=notes)
+        try:
+            return ok_observation(call.id, call.name, response, provenance, max_chars=limit, coercions=notes)
+        except (ValueError, TypeError, RecursionError) as exc:  # e.g. an int beyond the int->str limit
+            return error_observation(
+                call.id, call.name, f"the response cannot be shown: {type(exc).__name__}: {exc}",
+                ObservationStatus.REQUEST_FAILED, max_chars=limit, provenance=provenance, coercions=notes,
+            )
 
     def _record(self, observation: Observation) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from toolbench.catalog import Catalog
 from toolbench.executors.base import executors
 from toolbench.executors.observe import DEFAULT_MAX_CHARS
 from toolbench.executors.python import PythonExecutor
+from toolbench.executors.timeouts import DEFAULT_ISOLATION
 
 
 @executors.register("builtin")
@@ -20,7 +21,7 @@ class BuiltinExecutor(PythonExecutor):
         self,
         catalog: Catalog | None = None,
         *,
-        isolation: str = "thread",
+        isolation: str = DEFAULT_ISOLATION,
         timeout: float = 10.0,
         max_observation_chars: int = DEFAULT_MAX_CHARS,
         coerce: bool = True,

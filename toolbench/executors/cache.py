@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from toolbench.errors import InputError
 from toolbench.jsonutil import canonical_json
 
 _SCHEMA = """
@@ -50,9 +51,18 @@ class ResponseCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.timeout = timeout
         self._local = threading.local()
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
+        try:
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(_SCHEMA)
+                check = db.execute("PRAGMA quick_check").fetchone()
+                if not check or check[0] != "ok":
+                    raise sqlite3.DatabaseError(str(check[0] if check else "no answer to quick_check"))
+                db.execute("SELECT key, api_id, arguments, response, origin, created FROM responses LIMIT 1")
+        except sqlite3.DatabaseError as exc:  # not a database, zeroed pages, another table layout
+            self.close()
+            raise InputError(f"the response cache is corrupt or not a cache ({exc}); delete it or give "
+                             "another cache path", path=str(self.path)) from exc
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

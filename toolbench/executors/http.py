@@ -5,9 +5,11 @@ With ``server_url`` every call is ``POST {server_url}`` with ToolBench's body
 server answers ``{"error": ..., "response": ...}``. Without it, each API's own ``url`` and
 ``method`` from its ToolBench doc are used (GET: query parameters, other methods: JSON
 body). Both paths have timeouts, retries with exponential backoff on 429/5xx and
-transport errors, a response size limit, and refuse private, loopback and link-local
-targets unless ``allow_private=True``. Keys come only from environment variables named
-in the options (``key_env``, ``headers_env``).
+transport errors, a response size limit, and refuse every address that is not globally
+routable (``not ip.is_global``; IPv4 inside mapped/6to4/NAT64/Teredo addresses too)
+unless ``allow_private=True``. The host is resolved once and the request is pinned to
+the checked address (``Host`` header and TLS server name keep the original name). Keys
+come only from environment variables named in the options (``key_env``, ``headers_env``).
 """
 
 from __future__ import annotations
@@ -43,24 +45,78 @@ _HTTP_STATUS = {401: ObservationStatus.UNAUTHORIZED, 403: ObservationStatus.NOT_
                 404: ObservationStatus.NOT_FOUND, 429: ObservationStatus.TOO_MANY_REQUESTS}
 
 
-def is_public_host(host: str) -> bool:
-    """Whether every address ``host`` resolves to is public (not private/loopback/link-local/reserved).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-    >>> is_public_host("127.0.0.1"), is_public_host("10.1.2.3"), is_public_host("169.254.169.254")
-    (False, False, False)
-    >>> is_public_host("8.8.8.8")
-    True
+
+def is_global_address(ip: _IP) -> bool:
+    """Whether ``ip`` is globally routable (IPv4 inside mapped, 6to4, NAT64 or Teredo included).
+
+    >>> [is_global_address(ipaddress.ip_address(a)) for a in ("8.8.8.8", "100.100.100.200", "10.0.0.1")]
+    [True, False, False]
+    >>> [is_global_address(ipaddress.ip_address(a)) for a in ("::ffff:127.0.0.1", "2002:a00:1::", "64:ff9b::a9fe:a9fe")]
+    [False, False, False]
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded: list[ipaddress.IPv4Address] = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+        if ip.teredo is not None:
+            embedded.extend(ip.teredo)
+        if ip in _NAT64:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip in _NAT64_LOCAL or any(not is_global_address(a) for a in embedded):
+            return False
+        if embedded:
+            return True
+    return ip.is_global and not ip.is_multicast
+
+
+def public_addresses(host: str) -> list[str]:
+    """The addresses ``host`` resolves to when every one is global; ``[]`` when any is not.
+
+    >>> public_addresses("127.0.0.1"), public_addresses("10.1.2.3"), public_addresses("169.254.169.254")
+    ([], [], [])
+    >>> public_addresses("8.8.8.8")
+    ['8.8.8.8']
     """
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        return False
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        flags = (ip.is_private, ip.is_loopback, ip.is_link_local, ip.is_reserved, ip.is_multicast, ip.is_unspecified)
-        if any(flags):
-            return False
-    return bool(addresses)
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, OSError):
+        return []
+    addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
+    try:
+        if not addresses or not all(is_global_address(ipaddress.ip_address(a)) for a in addresses):
+            return []
+    except ValueError:
+        return []
+    return addresses
+
+
+def is_public_host(host: str) -> bool:
+    """Whether every address ``host`` resolves to is globally routable.
+
+    >>> is_public_host("127.0.0.1"), is_public_host("100.64.0.1"), is_public_host("8.8.8.8")
+    (False, False, True)
+    """
+    return bool(public_addresses(host))
+
+
+def pinned_request(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``url`` with its host replaced by the checked ``address``, plus the ``Host`` header and,
+    for https, the TLS server name — so the connection goes where the check looked.
+
+    >>> pinned_request("https://api.example.com:8443/v1?q=1", "93.184.216.34")
+    ('https://93.184.216.34:8443/v1?q=1', {'Host': 'api.example.com:8443'}, {'sni_hostname': 'api.example.com'})
+    >>> pinned_request("http://example.com/x", "2606:2800::1")[0]
+    'http://[2606:2800::1]/x'
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host_header = f"{host}:{parts.port}" if parts.port else host
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"Host": host_header}, extensions
 
 
 def server_error_status(error: str) -> ObservationStatus:
@@ -102,11 +158,12 @@ class HttpExecutor(CatalogExecutor):
         self.server_url = server_url
         self.key = os.environ.get(key_env, "")
         self.headers = {name: os.environ.get(env, "") for name, env in (headers_env or {}).items()}
+        own = [v for v in (self.key, *self.headers.values()) if len(v) >= 4]  # whatever the variables are called
+        self.secrets = sorted({*self.secrets, *own}, key=lambda v: (-len(v), v))
         self.strip, self.allow_private = strip, allow_private
         self.retries, self.backoff, self.max_response_bytes = retries, backoff, max_response_bytes
         self.server_provenance = Provenance(server_provenance)
         self._client = httpx.Client(timeout=timeout, follow_redirects=False)
-        self._checked_hosts: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ dispatch
 
@@ -143,30 +200,38 @@ class HttpExecutor(CatalogExecutor):
 
     # ------------------------------------------------------------------ transport
 
-    def _check_target(self, url: str) -> None:
+    def _check_target(self, url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """Refuse non-http(s) and non-global targets; the request pinned to the checked address.
+
+        The host is resolved once here and the connection goes to that address (DNS
+        rebinding between the check and the connection cannot redirect it).
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ToolFailure(f"refusing to call {url!r}: only http(s) URLs", ObservationStatus.REQUEST_FAILED)
         if self.allow_private:
-            return
+            return url, {}, {}
         host = parts.hostname
-        if host not in self._checked_hosts:
-            self._checked_hosts[host] = is_public_host(host)
-        if not self._checked_hosts[host]:
+        addresses = public_addresses(host)
+        if not addresses:
             raise ToolFailure(
-                f"refusing to call {host}: private, loopback or unresolvable address (allow_private=True to permit)",
+                f"refusing to call {host}: a private or otherwise not globally routable address, or "
+                "unresolvable (allow_private=True to permit)",
                 ObservationStatus.REQUEST_FAILED,
             )
+        return pinned_request(url, addresses[0])
 
     def _request(self, method: str, url: str, **kwargs: Any) -> bytes:
         import httpx
 
-        self._check_target(url)
-        headers = {**self.headers, **kwargs.pop("headers", {})}
+        target, pin_headers, extensions = self._check_target(url)
+        headers = {**self.headers, **kwargs.pop("headers", {}), **pin_headers}
+        if extensions:
+            kwargs["extensions"] = extensions
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
-                status, body, retry_after = self._send(method, url, headers=headers, **kwargs)
+                status, body, retry_after = self._send(method, target, headers=headers, **kwargs)
             except httpx.TimeoutException as exc:
                 if last:
                     raise ToolFailure(f"Timeout error: {exc}", ObservationStatus.TIMEOUT) from None

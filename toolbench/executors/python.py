@@ -3,7 +3,8 @@
 Functions come from ``functions`` (callables or an API id → callable map), from modules
 named in ``modules`` (imported; a ``.py`` path is loaded from the file), and otherwise
 from the registry the :func:`~toolbench.catalog.pyfunc.tool` decorator fills. Each call runs with
-a time limit (``isolation``: thread, process or none) and its return value is made JSON-ready.
+a time limit (``isolation``: ``process`` — reused worker processes killed at the limit, the
+default —, ``thread`` or ``none``) and its return value is made JSON-ready.
 """
 
 from __future__ import annotations
@@ -29,10 +30,14 @@ from toolbench.catalog.pyfunc import FUNCTIONS, function_table, tools_in_module
 from toolbench.errors import ConfigError, InputError
 from toolbench.executors.base import CatalogExecutor, ToolFailure, executors
 from toolbench.executors.observe import DEFAULT_MAX_CHARS
-from toolbench.executors.timeouts import ISOLATIONS, run_with_timeout
+from toolbench.executors.timeouts import DEFAULT_ISOLATION, ISOLATIONS, run_with_timeout
+from toolbench.executors.workers import WorkerPool
 from toolbench.types import ApiSpec, ObservationStatus, Provenance
 
 logger = logging.getLogger(__name__)
+
+MAX_INT_DIGITS = 4000  # Python refuses to print ints over 4300 digits
+MAX_INT_BITS = int(MAX_INT_DIGITS * 3.33)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -42,7 +47,13 @@ def to_jsonable(value: Any) -> Any:
     {'when': '2024-01-02', 'ratio': 0.25, 's': [2]}
     >>> to_jsonable(float("nan")) is None
     True
+    >>> to_jsonable(10**5000)
+    Traceback (most recent call last):
+    ...
+    ValueError: the result has more than 4000 digits
     """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise ValueError(f"the result has more than {MAX_INT_DIGITS} digits")
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
@@ -108,7 +119,7 @@ class PythonExecutor(CatalogExecutor):
         *,
         functions: Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]] | None = None,
         modules: Iterable[str] = (),
-        isolation: str = "thread",
+        isolation: str = DEFAULT_ISOLATION,
         timeout: float = 10.0,
         max_observation_chars: int = DEFAULT_MAX_CHARS,
         coerce: bool = True,
@@ -118,18 +129,41 @@ class PythonExecutor(CatalogExecutor):
             raise ConfigError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
         self.isolation = isolation
         self.functions = resolve_functions(functions, modules)
+        self._pool: WorkerPool | None = None
         missing = [api.id for api in catalog if api.id not in self.functions]
         if missing:
             logger.warning("%d API(s) have no Python function, e.g. %s", len(missing), missing[0])
 
     def execute(self, api: ApiSpec, arguments: dict[str, Any]) -> tuple[Any, Provenance]:
-        fn = self.functions.get(api.id)
-        if fn is None:
+        if api.id not in self.functions:
             raise ToolFailure(f"no Python function implements {api.id}", ObservationStatus.NOT_FOUND)
+        if self.isolation == "process":
+            return self._workers().call(api.id, arguments, self.timeout), Provenance.REAL
+        call = {"api_id": api.id, "arguments": arguments}
+        return run_with_timeout(self.invoke, call, self.timeout, self.isolation), Provenance.REAL
+
+    def invoke(self, api_id: str, arguments: dict[str, Any]) -> Any:
+        """Call the function of ``api_id`` in this process; its JSON-ready result."""
+        fn = self.functions[api_id]
         if inspect.iscoroutinefunction(fn):
             fn = functools.partial(_run_async, fn)
-        result = run_with_timeout(fn, arguments, self.timeout, self.isolation)
-        return to_jsonable(result), Provenance.REAL
+        return to_jsonable(fn(**arguments))
+
+    def _workers(self) -> WorkerPool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = WorkerPool(self.invoke)
+            return self._pool
+
+    def cancel(self) -> None:
+        """Stop the calls in flight now (their worker processes are killed)."""
+        if self._pool is not None:
+            self._pool.cancel()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 def _run_async(fn: Callable[..., Any], **kwargs: Any) -> Any:

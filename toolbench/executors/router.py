@@ -15,6 +15,7 @@ from toolbench.catalog import Catalog
 from toolbench.executors.base import CatalogExecutor, Executor, executors
 from toolbench.executors.observe import DEFAULT_MAX_CHARS
 from toolbench.executors.python import PythonExecutor, resolve_functions
+from toolbench.executors.timeouts import DEFAULT_ISOLATION
 from toolbench.types import Observation, ToolCall
 
 
@@ -32,7 +33,7 @@ class AutoExecutor(Executor):
         functions: Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]] | None = None,
         modules: Iterable[str] = (),
         virtual: dict[str, Any] | None = None,
-        isolation: str = "thread",
+        isolation: str = DEFAULT_ISOLATION,
         timeout: float = 30.0,
         max_observation_chars: int = DEFAULT_MAX_CHARS,
         coerce: bool = True,
@@ -62,6 +63,11 @@ class AutoExecutor(Executor):
         for key, value in (self.remote.stats() if self.remote else {}).items():
             merged[key] = merged.get(key, 0) + value
         return merged
+
+    def cancel(self) -> None:
+        self.local.cancel()
+        if self.remote is not None:
+            self.remote.cancel()
 
     def close(self) -> None:
         self.local.close()

@@ -1,9 +1,12 @@
 """Run a tool function with a time limit, so a tool that hangs never hangs the run.
 
-``thread`` (default) runs the call in a daemon worker thread and stops waiting after the
-limit (the thread is abandoned and counted; Python cannot kill threads). ``process``
-forks a child per call and kills it at the limit: use it for untrusted or CPU-bound
-user tools. ``none`` calls in place (benchmarks, tools known to be fast).
+Isolations: ``process`` (default) runs calls in reused worker processes that are killed
+at the limit (:mod:`toolbench.executors.workers`; the executors own the pool).
+``thread`` runs the call in a daemon worker thread and stops waiting after the limit
+(the thread is abandoned and counted; Python cannot kill threads, and a long C call
+keeps the interpreter lock, so Ctrl-C waits for it): for tools that must share the
+caller's memory. ``none`` calls in place (benchmarks, tools known to be fast).
+:func:`run_in_process` forks one child per call (fresh state every time).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-ISOLATIONS = ("thread", "process", "none")
+ISOLATIONS = ("process", "thread", "none")
+DEFAULT_ISOLATION = "process"
 
 
 class ToolTimeout(Exception):

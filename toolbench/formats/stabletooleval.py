@@ -22,7 +22,7 @@ from typing import Any
 from toolbench.calls import FINISH, GIVE_UP, arguments_text, final_answer_text, parse_arguments
 from toolbench.errors import InputError
 from toolbench.formats.common import openai_tools
-from toolbench.store import atomic_write_text, read_json
+from toolbench.store import atomic_write_text, read_json, safe_name
 from toolbench.types import (
     FinishReason,
     Observation,
@@ -237,7 +237,7 @@ def write_groups(out_dir: str | Path, trajectories: list[Trajectory], method: st
     for t in trajectories:
         group = str(t.config.get("group") or "all")
         groups.setdefault(group, {})[t.query_id] = convert_trajectory(t, method)
-    return [write_converted(Path(out_dir) / f"{g}.json", entries) for g, entries in sorted(groups.items())]
+    return [write_converted(Path(out_dir) / f"{safe_name(g)}.json", entries) for g, entries in sorted(groups.items())]
 
 
 # ---------------------------------------------------------------- reading

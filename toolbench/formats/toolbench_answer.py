@@ -374,8 +374,9 @@ def trajectory_to_answer(trajectory: Trajectory) -> dict[str, Any]:
 
 
 def write_answer_dir(directory: str | Path, trajectories: list[Trajectory], method: str) -> list[Path]:
-    """Write ``{qid}_{method}.json`` for each trajectory (atomically)."""
-    from toolbench.store import atomic_write_json
+    """Write ``{qid}_{method}.json`` for each trajectory (atomically; names made safe by ``safe_name``)."""
+    from toolbench.store import atomic_write_json, safe_name
 
-    return [atomic_write_json(Path(directory) / f"{t.query_id}_{method}.json", trajectory_to_answer(t), indent=2)
+    return [atomic_write_json(Path(directory) / f"{safe_name(t.query_id)}_{safe_name(method)}.json",
+                              trajectory_to_answer(t), indent=2)
             for t in trajectories]

@@ -111,7 +111,34 @@ def resolve_model_source(name: str) -> ModelSource:
         return ModelSource(path.parent, path.name, model_id=path.stem)
     if path.is_dir():
         return ModelSource(path, None, model_id=str(path))
+    if not in_hub_cache(name):
+        raise ConfigError(
+            f"unknown local model {name!r}: hf: accepts {EMBEDDED_MODEL} (the embedded SmolLM2), {TUNED_MODEL} "
+            "(it with this project's LoRA adapter), a .gguf file, a checkpoint directory, or a hub id already in "
+            "the local Hugging Face cache (models are never downloaded at run time)"
+        )
     return ModelSource(Path(name), None, model_id=name)
+
+
+def in_hub_cache(repo_id: str) -> bool:
+    """Whether ``repo_id`` has a snapshot in the local Hugging Face cache (no network).
+
+    >>> in_hub_cache("no-such-org/no-such-model-xyz")
+    False
+    """
+    import os
+
+    if repo_id.count("/") > 1 or not repo_id.strip("/"):
+        return False
+    cache = os.environ.get("HF_HUB_CACHE") or str(Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub")
+    try:
+        from huggingface_hub import constants
+
+        cache = constants.HF_HUB_CACHE
+    except ImportError:
+        pass
+    snapshots = Path(cache).expanduser() / f"models--{repo_id.replace('/', '--')}" / "snapshots"
+    return snapshots.is_dir() and any(snapshots.iterdir())
 
 
 def _converted_dir(source: ModelSource) -> Path:

@@ -14,11 +14,12 @@ from toolbench.store.files import (
     iter_numbered_jsonl,
     read_json,
     read_jsonl,
+    safe_name,
     with_version,
     write_jsonl,
 )
 
 __all__ = [
     "append_jsonl", "atomic_write_json", "atomic_write_text", "check_version", "dumps_record", "iter_jsonl",
-    "iter_numbered_jsonl", "read_json", "read_jsonl", "with_version", "write_jsonl",
+    "iter_numbered_jsonl", "read_json", "read_jsonl", "safe_name", "with_version", "write_jsonl",
 ]

@@ -7,8 +7,10 @@ place, so a kill never leaves a half-written file. JSONL records carry
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -16,6 +18,32 @@ from typing import Any
 
 from toolbench.errors import InputError, SchemaVersionError
 from toolbench.types import SCHEMA_VERSION
+
+MAX_NAME = 100
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe_name(name: object, max_length: int = MAX_NAME) -> str:
+    """A file name (no folder, no suffix) for a name that comes from data: ids, groups, tools.
+
+    Plain names (ASCII letters, digits, ``._-``, not starting with ``.``, at most
+    ``max_length`` characters) are kept; anything else — ``/``, ``..``, NUL, spaces,
+    non-ASCII, long names, the empty name — is replaced by ``_`` and gets a hash of the
+    original, so distinct names stay distinct and the result never leaves its folder.
+
+    >>> safe_name("1073"), safe_name("a/b c"), safe_name("../../x"), safe_name("/abs/x")
+    ('1073', 'a_b_c-9f597a63', '_._.._x-9bdbf20b', '_abs_x-f454995a')
+    >>> len(safe_name("q" * 300)), safe_name("é"), safe_name(""), safe_name("a\\x00b")
+    (100, '_-bf15be71', '_-da39a3ee', 'a_b-4a3dec2d')
+    """
+    text = str(name)
+    safe = _UNSAFE.sub("_", text)
+    if safe.startswith("."):
+        safe = "_" + safe[1:]
+    if safe == text and 0 < len(safe) <= max_length:
+        return safe
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{safe[: max_length - 9] or '_'}-{digest}"
 
 
 def _umask() -> int:
@@ -100,11 +128,15 @@ def iter_numbered_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]
     """Yield ``(line number, record)`` of a JSONL file; bad lines raise :class:`InputError`."""
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror})", path=str(path)) from exc
     with handle:
-        for number, line in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 text ({exc.reason})", path=str(path), record=number) from exc
             if not line.strip():
                 continue
             try:

@@ -17,18 +17,21 @@ format use :func:`toolbench.store.run_io.read_run`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import re
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from toolbench.errors import InputError
+from toolbench.secrets import redact, redact_text
 from toolbench.store import (
     append_jsonl,
     atomic_write_json,
     check_version,
+    safe_name,
     with_version,
     write_jsonl,
 )
@@ -40,23 +43,18 @@ RESULTS_DIR = "results"
 TRAJECTORIES = "trajectories.jsonl"
 ERRORS = "errors.jsonl"
 CONFIG = "config.json"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+LOCK = ".lock"
 
 
 def result_filename(query_id: str) -> str:
-    """The file name of one query's result; ids are made file-system safe.
+    """The file name of one query's result; ids are made file-system safe (:func:`safe_name`).
 
     >>> result_filename("1073")
     '1073.json'
-    >>> result_filename("a/b c")
-    'a_b_c-9f597a63.json'
+    >>> result_filename("a/b c"), result_filename("../../etc/passwd")
+    ('a_b_c-9f597a63.json', '_._.._etc_passwd-936d7c04.json')
     """
-    safe = _UNSAFE.sub("_", str(query_id))
-    if safe != str(query_id) or safe.startswith("."):
-        from toolbench.catalog.names import stable_hash
-
-        safe = f"{safe}-{stable_hash(str(query_id))}"
-    return f"{safe}.json"
+    return f"{safe_name(query_id)}.json"
 
 
 class RunDir:
@@ -64,6 +62,34 @@ class RunDir:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold ``.lock`` for the block; another process working on this run gets an :class:`InputError`."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks, no check
+            yield
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / LOCK, "a+", encoding="utf-8") as handle:
+            try:
+                # a POSIX record lock: held by this process only (forked tool workers do not inherit
+                # it) and released by the kernel when the process dies, however it dies
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                owner = handle.read().strip() or "another process"
+                raise InputError(f"the run is in use by {owner}; wait for it or use another --out",
+                                 path=str(self.path)) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"process {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.lockf(handle, fcntl.LOCK_UN)
 
     @property
     def results(self) -> Path:
@@ -73,12 +99,13 @@ class RunDir:
         return self.results / result_filename(query_id)
 
     def write_result(self, trajectory: Trajectory) -> Path:
-        """Write one finished query atomically."""
-        return atomic_write_json(self.result_path(trajectory.query_id), with_version(trajectory.to_dict()), indent=None)
+        """Write one finished query atomically (secrets masked, see :mod:`toolbench.secrets`)."""
+        record = redact(with_version(trajectory.to_dict()))
+        return atomic_write_json(self.result_path(trajectory.query_id), record, indent=None)
 
     def write_error(self, query_id: str, error: str) -> None:
         """Record a query that raised (it is not finished and will be retried)."""
-        append_jsonl(self.path / ERRORS, {"query_id": str(query_id), "error": error})
+        append_jsonl(self.path / ERRORS, {"query_id": str(query_id), "error": redact_text(error)})
 
     def finished_ids(self) -> set[str]:
         """Query ids with a readable result file (unreadable files are ignored and logged)."""
@@ -107,10 +134,15 @@ class RunDir:
 
 
 def _read_result(path: Path) -> dict[str, Any] | None:
+    """A result record that parses as a trajectory; ``None`` (logged) for anything else."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        return check_version(record, path=path, line=1)
-    except (OSError, json.JSONDecodeError, InputError) as exc:
+        record = json.loads(path.read_bytes().decode("utf-8"))
+        if not isinstance(record, dict):
+            raise InputError("not a JSON object")
+        check_version(record, path=path, line=1)
+        Trajectory.from_dict(record)
+        return record
+    except (OSError, ValueError, InputError, TypeError, KeyError, AttributeError) as exc:
         logger.warning("ignoring unreadable result file %s (%s)", path, exc)
         return None
 

@@ -203,7 +203,7 @@ def ast_command(
 def retrieval_command(
     results: list[Path] = typer.Argument(..., help="Retriever result files (JSONL or JSON)."),
     queries: Path | None = typer.Option(None, help="Queries file with relevant APIs (when results lack them)."),
-    k: list[int] = typer.Option([1, 3, 5], "--k", help="Cut-offs."),
+    k: list[int] = typer.Option([1, 3, 5], "--k", min=1, help="Cut-offs."),
     out: Path | None = typer.Option(None, "--out", "-o"),
     seed: int = common.REPORT_SEED,
 ) -> None:
@@ -226,7 +226,7 @@ def bfcl_command(
     model: str = typer.Option(..., "--model", "-m", help="Model spec, e.g. hf:smollm2, openai:gpt-4o-mini."),
     data: Path = typer.Option(..., "--data", help="Folder with BFCL_*.json and possible_answer/."),
     category: list[str] = typer.Option(None, "--category", "-c", help="Only these categories (e.g. simple_python)."),
-    limit: int | None = typer.Option(None, help="First N items of each file."),
+    limit: int | None = typer.Option(None, min=0, help="First N items of each file."),
     out: Path | None = typer.Option(None, "--out", "-o"),
     seed: int = common.REPORT_SEED,
 ) -> None:

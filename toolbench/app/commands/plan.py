@@ -17,7 +17,7 @@ def plan_command(
     queries: Path = typer.Argument(..., help="Query file: ToolBench JSON, our JSONL, Seal-Tools or BFCL."),
     catalog: list[str] = typer.Option([], "--catalog", "-c", help="Catalog files, or 'builtin' (repeatable)."),
     index: Path | None = typer.Option(None, "--index", help="Retrieval index for queries without an API list."),
-    k: int = typer.Option(5, "--k", help="APIs retrieved per open-domain query."),
+    k: int = typer.Option(5, "--k", min=1, help="APIs retrieved per open-domain query."),
     always_retrieve: bool = typer.Option(False, "--always-retrieve", help="Retrieve even when a query lists APIs."),
     model: str = typer.Option("hf:smollm2", "--model", "-m", help="BACKEND:NAME, e.g. openai:gpt-4o-mini."),
     model_option: list[str] = MODEL_OPTION,
@@ -30,12 +30,13 @@ def plan_command(
     toolbench_depth: int = typer.Option(0, "--toolbench-depth", help="ToolBench node-depth limit (12 = ToolBench)."),
     max_llm_calls: int = typer.Option(200, "--max-llm-calls", help="LLM-call budget per query."),
     prompt: str = typer.Option("toolbench", "--prompt", help="Prompt variant: toolbench | default."),
-    concurrency: int = typer.Option(8, "--concurrency", "-j", help="Queries in flight."),
-    limit: int = typer.Option(0, "--limit", help="Plan only the first N queries (0 = all)."),
+    concurrency: int = typer.Option(8, "--concurrency", "-j", min=1, help="Queries in flight."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Plan only the first N queries (0 = all)."),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(..., "--out", "-o", help="Run directory (resumed when it exists)."),
     toolbench_answers: bool = typer.Option(False, "--toolbench-answers",
                                            help="Also write ToolBench answer files to OUT/answers/."),
+    force: bool = typer.Option(False, "--force", help="Resume OUT even with another model or executor."),
 ) -> None:
     """Plan solution paths for QUERIES and write them to a resumable run directory."""
     from planner.config import PlannerConfig
@@ -61,7 +62,8 @@ def plan_command(
             stats = run_queries(items, cat, chat, runner, config, out, index=idx, k=k, always_retrieve=always_retrieve,
                                 concurrency=concurrency, progress=stage("plan", len(items)),
                                 extra_config={"queries_file": str(queries), "catalog": catalog, "model_spec": model,
-                                              "executor_kind": executor, "index": str(index or "")})
+                                              "executor_kind": executor, "index": str(index or "")},
+                                force=force)
     finally:
         runner.close()
     if toolbench_answers:

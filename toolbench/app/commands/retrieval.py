@@ -10,6 +10,7 @@ import typer
 
 from toolbench.errors import ConfigError
 
+MULTI_HELP = "Multi-request instructions: fused (retrieve per request, merge), coverage, rr or off."
 retriever_app = typer.Typer(help="Train and evaluate API retrievers.", no_args_is_help=True)
 
 
@@ -73,6 +74,7 @@ def index_command(
     dense_weight: float = typer.Option(0.5, "--dense-weight", help="Hybrid: weight of the dense ranker."),
     tool_boost: float = typer.Option(2.0, "--tool-boost", min=0.0,
                                      help="Hybrid: add this x the best score of each API's tool (0: off)."),
+    multi: str = typer.Option("fused", "--multi", help=MULTI_HELP),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Catalog format (default: detect)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
 ) -> None:
@@ -86,7 +88,7 @@ def index_command(
     apis = load_catalog(catalog, fmt=fmt)
     started = time.monotonic()
     config = IndexConfig(kind=kind, faiss_type=faiss_type, fusion=fusion, dense_weight=dense_weight,
-                         tool_boost=tool_boost)
+                         tool_boost=tool_boost, multi=multi)
     build_index(apis, out, kind=kind, encoder=encoder, config=config, cache=not no_cache, show_progress=True)
     typer.echo(f"indexed {len(apis):,} APIs ({kind}) into {out} in {time.monotonic() - started:.1f} s")
 
@@ -98,13 +100,14 @@ def retrieve_command(
     k: int = typer.Option(5, "--k", min=1, help="How many APIs per query."),
     out: Path | None = typer.Option(None, "--out", "-o", help="JSONL output for --queries."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    multi: str | None = typer.Option(None, "--multi", help=MULTI_HELP + " Default: the index's setting."),
 ) -> None:
     """Retrieve the best APIs for an instruction or for every query of a file."""
     from retriever import load_index
 
     if (instruction is None) == (queries is None):
         raise ConfigError("give either an instruction or --queries FILE")
-    idx = load_index(index)
+    idx = load_index(index, multi=multi)
     if instruction is not None:
         hits = _hits(idx.retrieve(instruction, k))
         if as_json:
@@ -174,6 +177,7 @@ def eval_command(
     held_out: float = typer.Option(0.3, "--held-out", help="Held-out fraction of the query-id split."),
     seed: int = typer.Option(0, "--seed"),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the full report (with rows) as JSON."),
+    multi: str | None = typer.Option(None, "--multi", help=MULTI_HELP + " Default: the index's setting."),
 ) -> None:
     """NDCG@k, recall@k, completeness@k and MRR of an index, per query group."""
     from retriever import load_index
@@ -184,8 +188,8 @@ def eval_command(
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     qs = _split(_load_queries(queries), split, held_out, seed)
-    report = evaluate_index(load_index(index), qs, cutoffs)
-    report.config.update(index=str(index), queries=queries, split=split)
+    report = evaluate_index(load_index(index, multi=multi), qs, cutoffs)
+    report.config.update(index=str(index), queries=queries, split=split, multi=multi)
     if out is not None:
         from toolbench.store import atomic_write_json
 
@@ -200,7 +204,7 @@ def _print_report(report: Any, ks: list[int]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    columns = [f"ndcg@{k}" for k in ks] + [f"recall@{k}" for k in ks] + ["mrr"]
+    columns = [f"{m}@{k}" for m in ("ndcg", "recall", "completeness") for k in ks] + ["mrr"]
     table = Table(title=f"{report.name} ({report.metrics['queries']} queries)", title_justify="left")
     table.add_column("group")
     table.add_column("n", justify="right")
