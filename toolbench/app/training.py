@@ -14,6 +14,9 @@ changing the LoRA settings reuses the instructions and paths. A stage is complet
 its ``stage.json`` exists (written last); a killed stage is redone from where its
 tools resume (the planner skips finished queries, LoRA restarts from its last checkpoint).
 
+With ``rounds > 0`` the tuned student then makes more data itself, round after round
+(``round-k/`` stage directories; see :mod:`toolbench.app.rounds`).
+
 Solution paths are written with the toolset the student will see at evaluation: the
 retrieved top ``k`` for the instruction, with any missing gold API put in place of the
 lowest-ranked others (so the model learns to pick among retrieved tools, and every path is
@@ -35,13 +38,14 @@ from toolbench.config import Config, require
 from toolbench.errors import ConfigError, InputError
 from toolbench.jsonutil import canonical_json
 from toolbench.protocols import Executor, Index
-from toolbench.types import Query, VerdictLabel
+from toolbench.types import Query
 
 logger = logging.getLogger(__name__)
 
 INSTRUCTION_SOURCES = ("templates", "file", "generate")
 SOLUTION_SOURCES = ("gold", "planner")
 STAGE_FILE = "stage.json"
+VERIFY_VERSION = 2  # in the hash of planned solution stages: verified.json follows evaluator.verify
 # the LoRA recipe of the shipped hf:smollm2-tools (see its model card)
 LORA_DEFAULTS: dict[str, Any] = {"rank": 16, "top_layers": 10, "learning_rate": 1e-3, "epochs": 1.0,
                                  "batch_size": 4, "max_length": 1024, "save_steps": 25, "logging_steps": 5}
@@ -58,6 +62,11 @@ class TrainSection(Config):
     (the teacher plans them with ``solver`` options; verified paths are kept).
     ``thoughts``: gold paths' thought style (``plan``: one line naming the calls).
     ``lora``: :class:`toolbench.training.lora.LoraTrainConfig` fields over :data:`LORA_DEFAULTS`.
+    ``judge``: an LLM pass judge for planned paths whose answer is unknown ("" = the rules).
+    ``rounds``: self-training rounds after round 0; each plans ``round_instructions`` fresh
+    template instructions with the student tuned so far (``solver`` options) and retrains
+    on ``round_data``: ``union`` (round 0's paths + every round's verified paths) or
+    ``search`` (the verified paths of rounds 1 … k only). See :mod:`toolbench.app.rounds`.
     """
 
     instructions: str = "templates"
@@ -70,6 +79,10 @@ class TrainSection(Config):
     solver: dict[str, Any] = field(default_factory=lambda: {"method": "dfsdt"})
     thoughts: str = "plan"
     lora: dict[str, Any] = field(default_factory=dict)
+    judge: str = ""
+    rounds: int = 0
+    round_instructions: int = 24
+    round_data: str = "union"
 
     def validate(self) -> None:
         require(self.instructions in INSTRUCTION_SOURCES,
@@ -86,6 +99,10 @@ class TrainSection(Config):
                 "[train] counts must be >= 0 with at least one instruction")
         from toolbench.training.lora import LoraTrainConfig
 
+        require(self.rounds >= 0 and self.round_instructions >= 1, "[train] need rounds >= 0, round_instructions >= 1")
+        from toolbench.app.rounds import ROUND_DATA
+
+        require(self.round_data in ROUND_DATA, f"[train] round_data must be one of {', '.join(ROUND_DATA)}")
         unknown = sorted(set(self.lora) - set(LoraTrainConfig.__dataclass_fields__) - {"model"})
         require(not unknown, f"[train] unknown lora option(s) {unknown}")
 
@@ -97,7 +114,7 @@ def stage_dir(root: Path, stage: str, settings: dict[str, Any]) -> Path:
     """``root/<stage>-<hash of settings>``.
 
     >>> stage_dir(Path("runs/x/train"), "sft", {"paths": "ab12"}).as_posix()
-    'runs/x/train/sft-4d4a3ddf'
+    'runs/x/train/sft-b5e3fad1'
     """
     return root / f"{stage}-{stable_hash(canonical_json(settings))}"
 
@@ -152,10 +169,11 @@ class Trainer:
 
     def __init__(self, section: TrainSection, root: Path, catalog: Catalog, executor: Executor,
                  index: Index | None, *, k: int, prompt: str, model_spec: str, progress: Any = None,
-                 exclude: list[Query] | None = None) -> None:
+                 exclude: list[Query] | None = None, model_options: dict[str, Any] | None = None) -> None:
         self.section, self.root, self.catalog, self.executor, self.index = section, root, catalog, executor, index
         self.k, self.prompt, self.model_spec, self.progress = k, prompt, model_spec, progress
         self.exclude = exclude or []
+        self.model_options = dict(model_options or {})
         backend, _, name = model_spec.partition(":")
         if backend != "hf" or not name:
             raise ConfigError(f"[train] the student must be a local hf: model to fine-tune, not {model_spec!r}")
@@ -166,11 +184,30 @@ class Trainer:
         solutions = self.solutions(instructions)
         sft = self.sft(solutions)
         lora = self.lora(sft)
-        from toolbench.store import read_json
+        rounds = [{"instructions": instructions, "solutions": solutions, "sft": sft, "lora": lora}]
+        for number in range(1, self.section.rounds + 1):
+            rounds.append(self.round(number, rounds))
+        from toolbench.store import atomic_write_json, read_json
 
-        metrics = read_json(lora / "metrics.json")
-        stages = {"instructions": instructions, "solutions": solutions, "sft": sft, "lora": lora}
-        return TrainedStudent(lora / "adapter", self.base, stages, metrics)
+        stages = dict(rounds[0])
+        for number, found in enumerate(rounds[1:], start=1):
+            stages.update({f"round-{number}/{name}": path for name, path in found.items()})
+        if self.section.rounds:
+            from toolbench.app.rounds import round_summary
+
+            atomic_write_json(self.root / "rounds.json", round_summary(rounds))
+        lora = rounds[-1]["lora"]
+        return TrainedStudent(lora / "adapter", self.base, stages, read_json(lora / "metrics.json"))
+
+    def round(self, number: int, earlier: list[dict[str, Path]]) -> dict[str, Path]:
+        """Round ``number`` of self-training (see :mod:`toolbench.app.rounds`)."""
+        root = self.root / f"round-{number}"
+        instructions = self.round_instructions(number, root, [r["instructions"] for r in earlier])
+        solutions = self.round_solutions(number, root, instructions, earlier[-1]["lora"] / "adapter")
+        searched = [r["solutions"] for r in earlier[1:]] + [solutions]
+        data = ([earlier[0]["solutions"]] if self.section.round_data == "union" else []) + searched
+        sft = self.sft_of(root, data, {"solutions": [p.name for p in data], "round": number})
+        return {"instructions": instructions, "solutions": solutions, "sft": sft, "lora": self.lora(sft, root)}
 
     # ------------------------------------------------------------------ stages
 
@@ -236,6 +273,9 @@ class Trainer:
             settings["thoughts"] = s.thoughts
         else:
             settings["teacher"] = {"spec": s.teacher, "options": s.teacher_options, "solver": s.solver}
+            settings["verify"] = VERIFY_VERSION
+            if s.judge:
+                settings["judge"] = s.judge
         directory = stage_dir(self.root, "solutions", settings)
         if is_done(directory):
             return directory
@@ -281,45 +321,111 @@ class Trainer:
         return {"paths": len(trajectories), "solved": solved}
 
     def _teacher_paths(self, queries: list[Query], directory: Path) -> dict[str, Any]:
-        from planner.config import PlannerConfig
-        from planner.runner import run_queries
+        from toolbench.app.solutions import plan_solutions
         from toolbench.models import load_chat_model
-        from toolbench.store.run_io import read_run
 
         s = self.section
-        planner_config = PlannerConfig.from_dict({"prompt": self.prompt, **s.solver})
         teacher = load_chat_model(s.teacher, **s.teacher_options)
-        tick = self.progress(f"train: teacher {planner_config.method_label}", len(queries)) if self.progress else None
+        tick = self.progress("train: teacher paths", len(queries)) if self.progress else None
         try:
-            run_queries(queries, self.catalog, teacher, self.executor, planner_config, directory, index=self.index,
-                        k=self.k, progress=tick, extra_config={"label": "teacher"})
+            record = plan_solutions(self._offered(queries), self.catalog, teacher, self.executor,
+                                    {"prompt": self.prompt, **s.solver}, directory, index=self.index, k=self.k,
+                                    progress=tick, judge=s.judge, extra_config={"label": "teacher"})
         finally:
             close_model(teacher)
-        kept = verified_ids(read_run(directory), queries)
-        from toolbench.store import atomic_write_json
+        return {"paths": len(queries), "verified": len(record["kept"]), "counts": record["counts"],
+                "llm_calls": record["llm_calls"]}
 
-        atomic_write_json(directory / "verified.json", sorted(kept))
-        return {"paths": len(queries), "verified": len(kept)}
+    def _offered(self, queries: list[Query]) -> list[Query]:
+        """``queries`` offering the toolset the student sees at evaluation (see the module docstring)."""
+        toolsets = self._toolsets(queries)
+        return [Query.from_dict({**q.to_dict(), "api_ids": toolsets[q.query_id]}) for q in queries]
+
+    # ------------------------------------------------------------------ rounds
+
+    def round_instructions(self, number: int, root: Path, earlier: list[Path]) -> Path:
+        from toolbench.app.rounds import round_counts, round_seed
+
+        s = self.section
+        counts = round_counts(s.counts, s.round_instructions)
+        settings = {"round": number, "counts": counts, "seed": round_seed(s.seed, number),
+                    "exclude": stable_hash(canonical_json(sorted(q.query_id for q in self.exclude))),
+                    "earlier": [p.name for p in earlier]}
+        directory = stage_dir(root, "instructions", settings)
+        if is_done(directory):
+            return directory
+        from data.builtin_templates import evaluation_queries, generate_builtin_instructions
+        from data.instructions import write_queries
+        from toolbench.app.rounds import fresh_instructions
+        from toolbench.catalog.queries import load_queries
+
+        seen = [q for path in earlier for q in load_queries(path / "train.jsonl", self.catalog)]
+        asked = {g: 2 * n + 4 for g, n in counts.items() if n}
+        candidates = generate_builtin_instructions(asked, seed=settings["seed"], heldout_fraction=0.0,
+                                                   catalog=self.catalog, exclude=[*evaluation_queries(), *self.exclude])
+        queries = fresh_instructions(candidates["train"], seen, counts, number)
+        if not queries:
+            raise InputError(f"round {number}: no fresh training instructions", path=str(directory))
+        directory.mkdir(parents=True, exist_ok=True)
+        write_queries(directory, queries, self.catalog, "train")
+        mark_done(directory, {"instructions": len(queries), "settings": settings})
+        return directory
+
+    def round_solutions(self, number: int, root: Path, instructions: Path, adapter: Path) -> Path:
+        """The student of the round before (base + ``adapter``) plans the round's instructions."""
+        s = self.section
+        settings = {"round": number, "instructions": instructions.name, "k": self.k, "prompt": self.prompt,
+                    "index": self._index_kind(), "solver": s.solver, "judge": s.judge, "verify": VERIFY_VERSION,
+                    "student": {"spec": self.model_spec, "options": self.model_options, "adapter": adapter.parent.name}}
+        directory = stage_dir(root, "solutions", settings)
+        if is_done(directory):
+            return directory
+        from toolbench.app.solutions import plan_solutions
+        from toolbench.catalog.queries import load_queries
+        from toolbench.models import load_chat_model
+
+        queries = self._offered(load_queries(instructions / "train.jsonl", self.catalog))
+        student = load_chat_model(self.model_spec, **{**self.model_options, "adapter": str(adapter)})
+        tick = self.progress(f"train: round {number} student paths", len(queries)) if self.progress else None
+        try:
+            record = plan_solutions(queries, self.catalog, student, self.executor, {"prompt": self.prompt, **s.solver},
+                                    directory, index=self.index, k=self.k, progress=tick, judge=s.judge,
+                                    extra_config={"label": f"round-{number} student"})
+        finally:
+            close_model(student)
+        mark_done(directory, {"paths": len(queries), "verified": len(record["kept"]), "counts": record["counts"],
+                              "llm_calls": record["llm_calls"], "settings": settings})
+        return directory
 
     def sft(self, solutions: Path) -> Path:
-        directory = stage_dir(self.root, "sft", {"solutions": solutions.name})
+        return self.sft_of(self.root, [solutions], {"solutions": solutions.name})
+
+    def sft_of(self, root: Path, sources: list[Path], settings: dict[str, Any]) -> Path:
+        """SFT examples from solution directories (only their verified paths where they were verified)."""
+        directory = stage_dir(root, "sft", settings)
         if is_done(directory):
             return directory
         from data.sft import SftConfig
         from data.sft_dataset import build_sft_dataset
+        from toolbench.app.solutions import VERIFIED, verified_run
 
-        source = solutions
-        if (solutions / "verified.json").is_file():
-            source = _verified_run(solutions, directory / "verified-run")
-        stats = build_sft_dataset([source], directory, SftConfig(), toolllama=False)
+        runs = []
+        for index, source in enumerate(sources):
+            if (source / VERIFIED).is_file():
+                name = "verified-run" if len(sources) == 1 else f"verified-run-{index}"
+                source = verified_run(source, directory / name)
+            runs.append(source)
+        stats = build_sft_dataset(runs, directory, SftConfig(), toolllama=False)
+        if not stats["examples"]:
+            raise InputError("no solution paths to train on", path=str(directory))
         mark_done(directory, stats)
         return directory
 
-    def lora(self, sft: Path) -> Path:
+    def lora(self, sft: Path, root: Path | None = None) -> Path:
         from toolbench.training.lora import LoraTrainConfig
 
         config = LoraTrainConfig.from_dict({**self.section.lora_options(), "model": self.base})
-        directory = stage_dir(self.root, "lora", {"sft": sft.name, "lora": config.to_dict()})
+        directory = stage_dir(root or self.root, "lora", {"sft": sft.name, "lora": config.to_dict()})
         if is_done(directory):
             return directory
         from data.sft import read_examples
@@ -339,30 +445,11 @@ class Trainer:
 
 
 def verified_ids(trajectories: list[Any], queries: list[Query]) -> set[str]:
-    """Query ids whose path checks out: the exact answer check where an answer is known,
-    otherwise a non-empty ``give_answer``."""
-    from evaluator.api import judge_exact
+    """Query ids whose path passes :func:`evaluator.verify.verify_paths` (exact answer where
+    it is known, grounded in the tools' outputs, finished, no repeated failed call)."""
+    from evaluator.verify import verify_paths
 
-    with_answers = [q for q in queries if q.expected_answer is not None]
-    answered = {t.query_id for t in trajectories if t.gave_answer}
-    checked = {q.query_id for q in with_answers}
-    exact = judge_exact([t for t in trajectories if t.query_id in checked], with_answers) if with_answers else []
-    correct = {v.query_id for v in exact if v.label == VerdictLabel.SOLVED}
-    return {qid for qid in answered if qid not in checked} | (correct & answered)
-
-
-def _verified_run(solutions: Path, out: Path) -> Path:
-    from toolbench.store import read_json
-    from toolbench.store.run_io import read_run
-    from toolbench.store.runs import RunDir
-
-    keep = set(read_json(solutions / "verified.json"))
-    run = RunDir(out)
-    for trajectory in read_run(solutions):
-        if trajectory.query_id in keep:
-            run.write_result(trajectory)
-    run.merge()
-    return out
+    return {c.query_id for c in verify_paths(trajectories, queries) if c.kept}
 
 
 def _file_hash(path: Path) -> str:
