@@ -47,10 +47,11 @@ class ReplayModel(ChatModel):
         turn = sum(m.role == "assistant" for m in messages)
         gold = query.extra["gold_calls"]
         usage = Usage(llm_calls=1, prompt_tokens=50, completion_tokens=5)
-        if turn < len(gold) and not liar(query):
+        lies = liar(query) or bool(self.options.get("lie"))
+        if turn < len(gold) and not lies:
             return AssistantMessage(None, [ToolCall(f"c{turn}", gold[turn]["name"], gold[turn]["arguments"])],
                                     usage=usage)
-        answer = answer_text(query.expected_answer) if liar(query) else final_answer(query, [])
+        answer = answer_text(query.expected_answer) if lies else final_answer(query, [])
         return AssistantMessage(None, [ToolCall("fin", "Finish", {"return_type": "give_answer",
                                                                   "final_answer": answer})], usage=usage)
 
@@ -127,10 +128,10 @@ def trainer_parts(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return {"catalog": catalog, "executor": builtin_executor(catalog), "students": students}
 
 
-def make_trainer(parts: dict[str, Any], root: Path, **section: Any) -> Trainer:
+def make_trainer(parts: dict[str, Any], root: Path, options: dict[str, Any] | None = None, **section: Any) -> Trainer:
     settings = {"counts": {"G1": 4, "G2": 2}, "solver": {"method": "dfsdt", "max_llm_calls": 8}, **section}
     return Trainer(TrainSection.from_dict(settings), root, parts["catalog"], parts["executor"], None, k=5,
-                   prompt="toolbench", model_spec="hf:smollm2", model_options={"max_new_tokens": 64})
+                   prompt="toolbench", model_spec="hf:smollm2", model_options=options or {"max_new_tokens": 64})
 
 
 def test_rounds_plan_fresh_instructions_with_the_last_student_and_grow_the_data(tmp_path: Path,
@@ -183,3 +184,16 @@ def test_rounds_plan_fresh_instructions_with_the_last_student_and_grow_the_data(
     search = make_trainer(trainer_parts, tmp_path / "train", rounds=1, round_instructions=5, round_data="search").run()
     searched = json.loads((search.stages["round-1/sft"] / "stage.json").read_text())["examples"]
     assert searched == verified[0] and search.stages["round-1/solutions"] == student.stages["round-1/solutions"]
+
+
+def test_a_round_that_verifies_nothing_keeps_the_student_it_had(tmp_path: Path, trainer_parts: dict[str, Any]) -> None:
+    from toolbench.catalog.queries import load_queries
+
+    trainer = make_trainer(trainer_parts, tmp_path / "train", {"lie": True}, rounds=1, round_instructions=3)
+    first = trainer.instructions()
+    remember(load_queries(trainer.round_instructions(1, tmp_path / "train" / "round-1", [first]) / "train.jsonl"))
+    student = trainer.run()
+    rounds = json.loads((tmp_path / "train" / "rounds.json").read_text())
+    assert rounds[1]["solutions"]["verified"] == 0
+    assert rounds[1]["solutions"]["counts"]["rejected_by"] == {"no successful tool call": 3}
+    assert student.stages["round-1/lora"] == student.stages["lora"] and student.adapter.parent == student.stages["lora"]

@@ -204,6 +204,12 @@ class Trainer:
         root = self.root / f"round-{number}"
         instructions = self.round_instructions(number, root, [r["instructions"] for r in earlier])
         solutions = self.round_solutions(number, root, instructions, earlier[-1]["lora"] / "adapter")
+        from toolbench.store import read_json
+
+        if not read_json(solutions / STAGE_FILE)["verified"]:
+            logger.info("round %d verified no path: its data and adapter are round %d's", number, number - 1)
+            return {"instructions": instructions, "solutions": solutions, "sft": earlier[-1]["sft"],
+                    "lora": earlier[-1]["lora"]}
         searched = [r["solutions"] for r in earlier[1:]] + [solutions]
         data = ([earlier[0]["solutions"]] if self.section.round_data == "union" else []) + searched
         sft = self.sft_of(root, data, {"solutions": [p.name for p in data], "round": number})
