@@ -12,7 +12,8 @@ import pytest
 from data.gold_paths import answer_text, final_answer
 from toolbench.app.cli import main
 from toolbench.app.rounds import fresh_instructions, round_counts
-from toolbench.app.training import Trainer, TrainSection, stage_dir
+from toolbench.app.stages import stage_dir
+from toolbench.app.training import Trainer, TrainSection
 from toolbench.catalog.names import stable_hash
 from toolbench.jsonutil import canonical_json
 from toolbench.models import backends

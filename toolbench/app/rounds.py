@@ -26,6 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from toolbench.app.stages import STAGE_FILE, VERIFY_VERSION, is_done, mark_done, stage_dir
+from toolbench.catalog.names import stable_hash
+from toolbench.errors import InputError
 from toolbench.jsonutil import canonical_json
 from toolbench.types import Query
 
@@ -110,3 +113,94 @@ def round_summary(rounds: Sequence[dict[str, Path]]) -> list[dict[str, Any]]:
                 row[name] = {k: v for k, v in read_json(done).items() if k != "settings"}
         rows.append(row)
     return rows
+
+
+class RoundsMixin:
+    """The rounds of :class:`toolbench.app.training.Trainer` (see the module docstring)."""
+
+    section: Any
+    root: Path
+    catalog: Any
+    executor: Any
+    index: Any
+    k: int
+    prompt: str
+    model_spec: str
+    model_options: dict[str, Any]
+    exclude: list[Query]
+    progress: Any
+
+    # provided by the Trainer
+    def sft_of(self, root: Path, sources: list[Path], settings: dict[str, Any]) -> Path: ...
+    def lora(self, sft: Path, root: Path | None = None) -> Path: ...
+    def _offered(self, queries: list[Query]) -> list[Query]: ...
+    def _index_kind(self) -> str: ...
+
+    def round(self, number: int, earlier: list[dict[str, Path]]) -> dict[str, Path]:
+        """Round ``number`` of self-training (see :mod:`toolbench.app.rounds`)."""
+        root = self.root / f"round-{number}"
+        instructions = self.round_instructions(number, root, [r["instructions"] for r in earlier])
+        solutions = self.round_solutions(number, root, instructions, earlier[-1]["lora"] / "adapter")
+        from toolbench.store import read_json
+
+        if not read_json(solutions / STAGE_FILE)["verified"]:
+            logger.info("round %d verified no path: its data and adapter are round %d's", number, number - 1)
+            return {"instructions": instructions, "solutions": solutions, "sft": earlier[-1]["sft"],
+                    "lora": earlier[-1]["lora"]}
+        searched = [r["solutions"] for r in earlier[1:]] + [solutions]
+        data = ([earlier[0]["solutions"]] if self.section.round_data == "union" else []) + searched
+        sft = self.sft_of(root, data, {"solutions": [p.name for p in data], "round": number})
+        return {"instructions": instructions, "solutions": solutions, "sft": sft, "lora": self.lora(sft, root)}
+
+    def round_instructions(self, number: int, root: Path, earlier: list[Path]) -> Path:
+        s = self.section
+        counts = round_counts(s.counts, s.round_instructions)
+        settings = {"round": number, "counts": counts, "seed": round_seed(s.seed, number),
+                    "exclude": stable_hash(canonical_json(sorted(q.query_id for q in self.exclude))),
+                    "earlier": [p.name for p in earlier]}
+        directory = stage_dir(root, "instructions", settings)
+        if is_done(directory):
+            return directory
+        from data.builtin_templates import evaluation_queries, generate_builtin_instructions
+        from data.instructions import write_queries
+        from toolbench.catalog.queries import load_queries
+
+        seen = [q for path in earlier for q in load_queries(path / "train.jsonl", self.catalog)]
+        asked = {g: 2 * n + 4 for g, n in counts.items() if n}
+        candidates = generate_builtin_instructions(asked, seed=settings["seed"], heldout_fraction=0.0,
+                                                   catalog=self.catalog, exclude=[*evaluation_queries(), *self.exclude])
+        queries = fresh_instructions(candidates["train"], seen, counts, number)
+        if not queries:
+            raise InputError(f"round {number}: no fresh training instructions", path=str(directory))
+        directory.mkdir(parents=True, exist_ok=True)
+        write_queries(directory, queries, self.catalog, "train")
+        mark_done(directory, {"instructions": len(queries), "settings": settings})
+        return directory
+
+    def round_solutions(self, number: int, root: Path, instructions: Path, adapter: Path) -> Path:
+        """The student of the round before (base + ``adapter``) plans the round's instructions."""
+        s = self.section
+        settings = {"round": number, "instructions": instructions.name, "k": self.k, "prompt": self.prompt,
+                    "index": self._index_kind(), "solver": s.solver, "judge": s.judge, "verify": VERIFY_VERSION,
+                    "student": {"spec": self.model_spec, "options": self.model_options, "adapter": adapter.parent.name}}
+        directory = stage_dir(root, "solutions", settings)
+        if is_done(directory):
+            return directory
+        from toolbench.app.common import close_model
+        from toolbench.app.solutions import plan_solutions
+        from toolbench.catalog.queries import load_queries
+        from toolbench.models import load_chat_model
+
+        queries = self._offered(load_queries(instructions / "train.jsonl", self.catalog))
+        student = load_chat_model(self.model_spec, **{**self.model_options, "adapter": str(adapter)})
+        tick = self.progress(f"train: round {number} student paths", len(queries)) if self.progress else None
+        try:
+            record = plan_solutions(queries, self.catalog, student, self.executor, {"prompt": self.prompt, **s.solver},
+                                    directory, index=self.index, k=self.k, progress=tick, judge=s.judge,
+                                    extra_config={"label": f"round-{number} student"})
+        finally:
+            close_model(student)
+        mark_done(directory, {"paths": len(queries), "verified": len(record["kept"]), "counts": record["counts"],
+                              "llm_calls": record["llm_calls"], "settings": settings})
+        return directory
+

@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from toolbench.app.common import close_model
+from toolbench.app.rounds import RoundsMixin
+from toolbench.app.stages import VERIFY_VERSION, is_done, mark_done, stage_dir
 from toolbench.catalog import Catalog
 from toolbench.catalog.names import stable_hash
 from toolbench.config import Config, require
@@ -44,8 +46,6 @@ logger = logging.getLogger(__name__)
 
 INSTRUCTION_SOURCES = ("templates", "file", "generate")
 SOLUTION_SOURCES = ("gold", "planner")
-STAGE_FILE = "stage.json"
-VERIFY_VERSION = 2  # in the hash of planned solution stages: verified.json follows evaluator.verify
 # the LoRA recipe of the shipped hf:smollm2-tools (see its model card)
 LORA_DEFAULTS: dict[str, Any] = {"rank": 16, "top_layers": 10, "learning_rate": 1e-3, "epochs": 1.0,
                                  "batch_size": 4, "max_length": 1024, "save_steps": 25, "logging_steps": 5}
@@ -110,26 +110,6 @@ class TrainSection(Config):
         return {**LORA_DEFAULTS, **self.lora}
 
 
-def stage_dir(root: Path, stage: str, settings: dict[str, Any]) -> Path:
-    """``root/<stage>-<hash of settings>``.
-
-    >>> stage_dir(Path("runs/x/train"), "sft", {"paths": "ab12"}).as_posix()
-    'runs/x/train/sft-b5e3fad1'
-    """
-    return root / f"{stage}-{stable_hash(canonical_json(settings))}"
-
-
-def is_done(directory: Path) -> bool:
-    """Whether a stage directory was completed (its ``stage.json`` exists)."""
-    return (directory / STAGE_FILE).is_file()
-
-
-def mark_done(directory: Path, summary: dict[str, Any]) -> None:
-    from toolbench.store import atomic_write_json
-
-    atomic_write_json(directory / STAGE_FILE, summary)
-
-
 def training_toolset(retrieved: list[str], gold: list[str], k: int) -> list[str]:
     """The ``k`` APIs a training path offers: the retrieved ones in rank order, with each
     missing gold API in place of the lowest-ranked API that is not gold.
@@ -164,7 +144,7 @@ class TrainedStudent:
     metrics: dict[str, Any]
 
 
-class Trainer:
+class Trainer(RoundsMixin):
     """Runs the stages of one ``[train]`` section for the student ``model_spec``."""
 
     def __init__(self, section: TrainSection, root: Path, catalog: Catalog, executor: Executor,
@@ -198,22 +178,6 @@ class Trainer:
             atomic_write_json(self.root / "rounds.json", round_summary(rounds))
         lora = rounds[-1]["lora"]
         return TrainedStudent(lora / "adapter", self.base, stages, read_json(lora / "metrics.json"))
-
-    def round(self, number: int, earlier: list[dict[str, Path]]) -> dict[str, Path]:
-        """Round ``number`` of self-training (see :mod:`toolbench.app.rounds`)."""
-        root = self.root / f"round-{number}"
-        instructions = self.round_instructions(number, root, [r["instructions"] for r in earlier])
-        solutions = self.round_solutions(number, root, instructions, earlier[-1]["lora"] / "adapter")
-        from toolbench.store import read_json
-
-        if not read_json(solutions / STAGE_FILE)["verified"]:
-            logger.info("round %d verified no path: its data and adapter are round %d's", number, number - 1)
-            return {"instructions": instructions, "solutions": solutions, "sft": earlier[-1]["sft"],
-                    "lora": earlier[-1]["lora"]}
-        searched = [r["solutions"] for r in earlier[1:]] + [solutions]
-        data = ([earlier[0]["solutions"]] if self.section.round_data == "union" else []) + searched
-        sft = self.sft_of(root, data, {"solutions": [p.name for p in data], "round": number})
-        return {"instructions": instructions, "solutions": solutions, "sft": sft, "lora": self.lora(sft, root)}
 
     # ------------------------------------------------------------------ stages
 
@@ -346,62 +310,6 @@ class Trainer:
         """``queries`` offering the toolset the student sees at evaluation (see the module docstring)."""
         toolsets = self._toolsets(queries)
         return [Query.from_dict({**q.to_dict(), "api_ids": toolsets[q.query_id]}) for q in queries]
-
-    # ------------------------------------------------------------------ rounds
-
-    def round_instructions(self, number: int, root: Path, earlier: list[Path]) -> Path:
-        from toolbench.app.rounds import round_counts, round_seed
-
-        s = self.section
-        counts = round_counts(s.counts, s.round_instructions)
-        settings = {"round": number, "counts": counts, "seed": round_seed(s.seed, number),
-                    "exclude": stable_hash(canonical_json(sorted(q.query_id for q in self.exclude))),
-                    "earlier": [p.name for p in earlier]}
-        directory = stage_dir(root, "instructions", settings)
-        if is_done(directory):
-            return directory
-        from data.builtin_templates import evaluation_queries, generate_builtin_instructions
-        from data.instructions import write_queries
-        from toolbench.app.rounds import fresh_instructions
-        from toolbench.catalog.queries import load_queries
-
-        seen = [q for path in earlier for q in load_queries(path / "train.jsonl", self.catalog)]
-        asked = {g: 2 * n + 4 for g, n in counts.items() if n}
-        candidates = generate_builtin_instructions(asked, seed=settings["seed"], heldout_fraction=0.0,
-                                                   catalog=self.catalog, exclude=[*evaluation_queries(), *self.exclude])
-        queries = fresh_instructions(candidates["train"], seen, counts, number)
-        if not queries:
-            raise InputError(f"round {number}: no fresh training instructions", path=str(directory))
-        directory.mkdir(parents=True, exist_ok=True)
-        write_queries(directory, queries, self.catalog, "train")
-        mark_done(directory, {"instructions": len(queries), "settings": settings})
-        return directory
-
-    def round_solutions(self, number: int, root: Path, instructions: Path, adapter: Path) -> Path:
-        """The student of the round before (base + ``adapter``) plans the round's instructions."""
-        s = self.section
-        settings = {"round": number, "instructions": instructions.name, "k": self.k, "prompt": self.prompt,
-                    "index": self._index_kind(), "solver": s.solver, "judge": s.judge, "verify": VERIFY_VERSION,
-                    "student": {"spec": self.model_spec, "options": self.model_options, "adapter": adapter.parent.name}}
-        directory = stage_dir(root, "solutions", settings)
-        if is_done(directory):
-            return directory
-        from toolbench.app.solutions import plan_solutions
-        from toolbench.catalog.queries import load_queries
-        from toolbench.models import load_chat_model
-
-        queries = self._offered(load_queries(instructions / "train.jsonl", self.catalog))
-        student = load_chat_model(self.model_spec, **{**self.model_options, "adapter": str(adapter)})
-        tick = self.progress(f"train: round {number} student paths", len(queries)) if self.progress else None
-        try:
-            record = plan_solutions(queries, self.catalog, student, self.executor, {"prompt": self.prompt, **s.solver},
-                                    directory, index=self.index, k=self.k, progress=tick, judge=s.judge,
-                                    extra_config={"label": f"round-{number} student"})
-        finally:
-            close_model(student)
-        mark_done(directory, {"paths": len(queries), "verified": len(record["kept"]), "counts": record["counts"],
-                              "llm_calls": record["llm_calls"], "settings": settings})
-        return directory
 
     def sft(self, solutions: Path) -> Path:
         return self.sft_of(self.root, [solutions], {"solutions": solutions.name})
