@@ -4,7 +4,7 @@ For instructions with ``extra["gold_calls"]`` (the built-in world, template inst
 a training set exists without any teacher model: each gold call is executed by the real
 executor, the observations are recorded, and the path ends with
 ``Finish(give_answer, final_answer)``. Calls are written as a schema-constrained decoder
-writes them (required arguments first, then optional ones in schema order), by default
+writes them (arguments in sorted key order), by default
 without a thought before them; ``thoughts="plan"`` opens the path with one line naming
 every call (``Plan: mean, then prime_factors.``), which the ``hf`` backend's constrained
 calls allow (``thought``), so the training text is what the tuned model produces. With answer keys the
@@ -133,20 +133,14 @@ def thought_for(calls: list[ToolCall], index: int, style: str) -> str | None:
     return None
 
 
-def in_schema_order(call: ToolCall, tools: list[dict[str, Any]]) -> ToolCall:
-    """``call`` with its arguments in the order a guided decoder writes them.
+def sorted_arguments(call: ToolCall) -> ToolCall:
+    """``call`` with its arguments in sorted key order: the canonical JSON of run files and
+    SFT data, and the order of the constrained call grammar.
 
-    >>> tools = [{"function": {"name": "f", "parameters": {"properties": {"b": {}, "a": {}}, "required": ["a"]}}}]
-    >>> list(in_schema_order(ToolCall("c", "f", {"b": 2, "a": 1}), tools).arguments)
+    >>> list(sorted_arguments(ToolCall("c", "f", {"b": 2, "a": 1})).arguments)
     ['a', 'b']
     """
-    from toolbench.models.constrained import ordered_properties
-
-    schema = next((t.get("function", t).get("parameters") or {} for t in tools
-                   if t.get("function", t).get("name") == call.name), {})
-    order = [name for name, _, _ in ordered_properties(schema)]
-    ranked = sorted(call.arguments, key=lambda k: order.index(k) if k in order else len(order))
-    return ToolCall(call.id, call.name, {k: call.arguments[k] for k in ranked})
+    return ToolCall(call.id, call.name, dict(sorted(call.arguments.items())))
 
 
 def gold_trajectory(query: Query, executor: Executor, opening: Opening, thoughts: str = "none") -> Trajectory:
@@ -154,7 +148,7 @@ def gold_trajectory(query: Query, executor: Executor, opening: Opening, thoughts
     style of the deterministic thoughts before calls (see :func:`thought_for`)."""
     messages, tools = opening(query)
     messages = list(messages)
-    calls = [in_schema_order(c, tools) for c in gold_calls(query)]
+    calls = [sorted_arguments(c) for c in gold_calls(query)]
     steps: list[Step] = []
     started = time.perf_counter()
     for index, call in enumerate(calls):

@@ -4,6 +4,9 @@ Judges (each returns :class:`toolbench.types.Verdict` objects): :mod:`evaluator.
 (ToolEval rules + LLM, SoPR), :mod:`evaluator.win_rate`, :mod:`evaluator.fac`,
 :mod:`evaluator.exact`, :mod:`evaluator.ast_check` (BFCL), :mod:`evaluator.retrieval`.
 Pure aggregation: :mod:`evaluator.aggregate`, :mod:`evaluator.summaries`. Reports:
-:mod:`evaluator.report` (json), :mod:`evaluator.markdown`, :mod:`evaluator.html_report`.
+:mod:`evaluator.report` (json), :mod:`evaluator.layout` (what a report shows),
+:mod:`evaluator.markdown`, :mod:`evaluator.html_report`, :mod:`evaluator.plots`. Pages to read in a
+browser: :mod:`evaluator.viewer` (one trajectory's search tree), :mod:`evaluator.site` (a page per
+query and an index), :mod:`evaluator.browse` (``toolbench view``).
 Entry points for the CLI and pipelines: :mod:`evaluator.api`.
 """

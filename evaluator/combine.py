@@ -7,6 +7,7 @@ from pathlib import Path
 
 from evaluator.pass_rate import judge_pass
 from evaluator.report import RunResult, build_report
+from evaluator.site import rebase_links
 from toolbench.store import read_json
 from toolbench.types import Report
 
@@ -20,7 +21,8 @@ def merge_reports(reports: Sequence[Report]) -> Report:
     (['x', 'x#2'], ['x', 'x#2'], 'pass')
     """
     kinds = {r.name for r in reports}
-    merged = Report(name=kinds.pop() if len(kinds) == 1 else "combined", config={"runs": [], "sources": []})
+    merged = Report(name=kinds.pop() if len(kinds) == 1 else "combined",
+                    config={"runs": [], "sources": [], "judges": {}})
     for report in reports:
         rename = {}
         for run in report.metrics:
@@ -32,6 +34,7 @@ def merge_reports(reports: Sequence[Report]) -> Report:
             merged.metrics[new] = report.metrics[run]
             merged.groups[new] = report.groups.get(run, {})
             merged.config["runs"].append(new)
+            merged.config["judges"][new] = report.config.get("judges", {}).get(run, report.name)
         merged.rows.extend({**row, "run": rename.get(row.get("run"), row.get("run"))} for row in report.rows)
         merged.config["sources"].append({k: v for k, v in report.config.items() if k != "runs"})
     return merged
@@ -52,9 +55,9 @@ def combined_report(paths: Sequence[Path], *, fmt: str = "auto", out_dir: Path, 
     for path in paths:
         path = Path(path)
         if (path / "report.json").is_file():
-            reports.append(Report.from_dict(read_json(path / "report.json")))
+            reports.append(rebase_links(Report.from_dict(read_json(path / "report.json")), path, out_dir))
         elif path.name == "report.json" and path.is_file():
-            reports.append(Report.from_dict(read_json(path)))
+            reports.append(rebase_links(Report.from_dict(read_json(path)), path.parent, out_dir))
         else:
             reports.append(rules_report(path, fmt, out_dir, seed))
     return merge_reports(reports)

@@ -73,17 +73,28 @@ def build_report(kind: str, runs: Sequence[RunResult], groups: dict[str, str] | 
     return Report(name=kind, metrics=tidy(metrics), groups=tidy(group_tables), rows=tidy(rows), config=tidy(cfg))
 
 
-def write_report(out_dir: str | Path, report: Report, runs: Sequence[RunResult] = ()) -> dict[str, Path]:
-    """Write report.json, report.md, report.html and ``verdicts/<run>.jsonl`` into ``out_dir``."""
+def write_report(out_dir: str | Path, report: Report, runs: Sequence[RunResult] = (), *,
+                 pages: bool = True) -> dict[str, Path]:
+    """Write report.json, report.md, report.html and ``verdicts/<run>.jsonl`` into ``out_dir``.
+
+    With ``pages`` (the default), also a page per trajectory under ``view/`` (from the runs'
+    trajectories, else from the files the rows link to) and ``index.html`` listing every
+    query; the report's verdicts link to those pages.
+    """
     from evaluator.html_report import render_html
     from evaluator.markdown import render_markdown
+    from evaluator.site import INDEX, write_index, write_views
 
     out = Path(out_dir)
-    paths = {
-        "json": atomic_write_json(out / "report.json", report.to_dict()),
-        "md": atomic_write_text(out / "report.md", render_markdown(report)),
-        "html": atomic_write_text(out / "report.html", render_html(report)),
-    }
+    views = write_views(out, report, runs) if pages else {}
+    index = ""
+    paths: dict[str, Path] = {}
+    if pages and any("majority" in row for row in report.rows):
+        paths["index"] = write_index(out, report, views)
+        index = INDEX
+    paths["json"] = atomic_write_json(out / "report.json", report.to_dict())
+    paths["md"] = atomic_write_text(out / "report.md", render_markdown(report, views, index))
+    paths["html"] = atomic_write_text(out / "report.html", render_html(report, views, index))
     for run in runs:
         if run.verdicts:
             safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in run.name)

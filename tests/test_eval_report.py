@@ -66,10 +66,11 @@ def test_html_is_self_contained_with_plots_and_links(tmp_path):
         images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
         assert images and all(base64.b64decode(i).startswith(b"<?xml") for i in images)
     pass_html = (tmp_path / "pass" / "report.html").read_text()
-    assert 'href="../runs/cot/results/3.json"' in pass_html and "Cost against score" in pass_html
-    assert "Win / tie / loss" in (tmp_path / "win" / "report.html").read_text()
+    page = re.search(r'href="(view/3-[0-9a-f]{8}\.html)"', pass_html).group(1)  # verdicts open the viewer
+    assert (tmp_path / "pass" / page).is_file() and "What does each run&#39;s score cost?" in pass_html
+    assert "Who wins each pair?" in (tmp_path / "win" / "report.html").read_text()
     md = (tmp_path / "pass" / "report.md").read_text()
-    assert "| cot | G1_instruction | 3 |" in md
+    assert "| cot | 50.0 % [" in md and f"[Unsolved]({page.replace('3-', '4-')[:7]}" in md
 
 
 def _run_dir(path, answers):

@@ -26,10 +26,11 @@ from toolbench.app.commands import (
     run,
     toolformer,
     tools,
+    view,
 )
 from toolbench.errors import ToolbenchError
 
-COMMANDS = (catalog, retrieval, tools, chat, plan, evaluate, data, finetune, toolformer, run)
+COMMANDS = (catalog, retrieval, tools, chat, plan, evaluate, view, data, finetune, toolformer, run)
 
 app = typer.Typer(
     name="toolbench",

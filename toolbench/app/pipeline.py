@@ -194,12 +194,13 @@ class Pipeline:
         executor = self._executor(catalog)
         try:
             runs, pairs, stages = self._planned_runs(catalog, executor, index, queries)
-            dirs: dict[str, Path] = {}
-            for run in runs:
-                dirs[run.label] = self._plan(run, queries, catalog, executor, index)
-                if not any(r.spec == run.spec and r.model_options == run.model_options
-                           for r in runs[runs.index(run) + 1:]):
+            planned: dict[str, Path] = {}
+            order = sorted(runs, key=lambda r: not r.label.startswith("tuned"))  # the tuned student first
+            for position, run in enumerate(order):
+                planned[run.label] = self._plan(run, queries, catalog, executor, index)
+                if not any(r.spec == run.spec and r.model_options == run.model_options for r in order[position + 1:]):
                     self._close_model(run.spec, run.model_options)
+            dirs = {run.label: planned[run.label] for run in runs}
             if not config.compares_students and config.reference.run:
                 dirs["reference"] = Path(config.reference.run)
         finally:

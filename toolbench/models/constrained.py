@@ -3,16 +3,19 @@
 The offered functions become one JSON schema — ``{"name": <one of the names>,
 "arguments": <that function's parameter schema>}`` — compiled by llguidance into a token
 mask (nested objects, arrays, enums, ``anyOf``, integers vs numbers, string escapes, all
-of it). The model writes every token itself, so the text keeps the tokenizer's own
-token boundaries (what a tuned model was trained on); the grammar only forbids tokens
-that would leave the schema, and bytes the schema forces are fed in one forward pass
-(fast-forward tokens). Optionally a one-line thought (``Plan: ...``) may come first.
+of it). The model writes every token itself, forced ones included, so the text keeps the
+token boundaries the model prefers (what a tuned model was trained on); the grammar only
+forbids tokens that would leave the schema. (llguidance's fast-forward tokens are an
+option, ``fast_forward``: they save forward passes but choose the tokenization of forced
+bytes themselves, e.g. ``"`` where the model writes ``",``.) Optionally a one-line thought
+(``Plan: ...``) may come first.
 
 The policies of the old hand-written decoder are schema rewrites
 (:func:`call_schema`): ``tool_choice`` naming a function keeps only that function;
 ``optional_args`` ``all`` makes every parameter required, ``none`` drops the optional
-ones, ``choose`` leaves the choice to the model; properties keep the order a tuned
-model learnt (required first); a string without a length bound gets ``max_string``
+ones, ``choose`` leaves the choice to the model; properties come in sorted key order,
+the canonical JSON of run files and SFT data (so what a tuned model learnt); a string
+without a length bound gets ``max_string``
 characters at most (a base model, unlike a tuned one, rarely closes its strings).
 """
 
@@ -28,31 +31,22 @@ SEPARATORS = {"item_separator": ", ", "key_separator": ": ", "whitespace_flexibl
 THOUGHT_LINE = r"/[^\n{][^\n]{0,200}\n/"  # a thought line: not JSON, at most ~200 characters
 
 
-def ordered_properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
-    """``(name, property schema, required)``: required ones first, then optional ones.
-
-    >>> s = {"properties": {"b": {}, "a": {"type": "integer"}}, "required": ["a"]}
-    >>> [(n, r) for n, _, r in ordered_properties(s)]
-    [('a', True), ('b', False)]
-    """
-    props = schema.get("properties") or {}
-    required = [n for n in schema.get("required") or [] if n in props]
-    optional = [n for n in props if n not in required]
-    return [(n, props[n] if isinstance(props[n], dict) else {}, n in required) for n in required + optional]
-
-
 def arguments_schema(parameters: dict[str, Any], optional: str = "choose", max_string: int = 200) -> dict[str, Any]:
     """A function's parameter schema as the call grammar uses it (see the module docstring).
 
     >>> p = {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "string"}}, "required": ["y"]}
-    >>> arguments_schema(p)["properties"].keys(), arguments_schema(p, "all")["required"]
-    (dict_keys(['y', 'x']), ['y', 'x'])
+    >>> list(arguments_schema(p)["properties"]), arguments_schema(p)["required"], arguments_schema(p, "all")["required"]
+    (['x', 'y'], ['y'], ['x', 'y'])
     >>> list(arguments_schema(p, "none")["properties"])
     ['y']
     """
     if optional not in ("all", "choose", "none"):
         raise ConfigError("optional_args must be all, choose or none")
-    items = [(n, s, r) for n, s, r in ordered_properties(parameters or {}) if r or optional != "none"]
+    props = (parameters or {}).get("properties") or {}
+    required = set((parameters or {}).get("required") or [])
+    # keys in sorted order: the canonical JSON of run files and SFT data (what a tuned model learnt)
+    items = [(name, props[name] if isinstance(props[name], dict) else {}, name in required) for name in sorted(props)
+             if name in required or optional != "none"]
     schema = {k: v for k, v in (parameters or {}).items() if k not in ("properties", "required", "optional")}
     schema.update({"type": "object", "additionalProperties": False,
                    "properties": {name: _property(prop, max_string) for name, prop, _ in items},
@@ -134,7 +128,7 @@ class ConstrainedCall:
     """Decode one tool call on a batch-engine session under the call grammar."""
 
     def __init__(self, session: Any, tokenizer: Any, grammar: str, *, temperature: float = 0.0,
-                 top_p: float = 1.0, seed: int = 0, max_tokens: int = 256) -> None:
+                 top_p: float = 1.0, seed: int = 0, max_tokens: int = 256, fast_forward: bool = False) -> None:
         from llguidance import LLMatcher
 
         from toolbench.models.decoding import seeded_generator
@@ -144,6 +138,7 @@ class ConstrainedCall:
         if self.matcher.is_error():
             raise ConfigError(f"cannot compile the tool-call grammar: {self.matcher.get_error()}")
         self.temperature, self.top_p, self.max_tokens = temperature, top_p, max_tokens
+        self.fast_forward = fast_forward
         self.generator = seeded_generator(seed) if temperature > 0 else None
         self.tokens: list[int] = []
 
@@ -154,7 +149,7 @@ class ConstrainedCall:
         logits, matcher = self.session.logits, self.matcher
         vocab = logits.shape[-1]
         while not matcher.is_stopped() and len(self.tokens) < self.max_tokens:
-            forced = matcher.compute_ff_tokens()
+            forced = matcher.compute_ff_tokens() if self.fast_forward else []
             if forced:
                 matcher.consume_tokens(forced)
                 self.tokens.extend(forced)

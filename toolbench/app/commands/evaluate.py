@@ -263,6 +263,8 @@ def report_command(
     for run in report.metrics:
         typer.echo(headline(report, run))
     typer.echo(f"report: {out / 'report.html'}")
+    if (out / "index.html").is_file():
+        typer.echo(f"queries: {out / 'index.html'}")
 
 
 def register(app: typer.Typer) -> None:

@@ -87,6 +87,9 @@ def _show(result: Any, seconds: float, *, by_group: bool = False) -> None:
 
     Console().print(group_table(result, seconds) if by_group else summary_table(result, seconds))
     typer.echo(f"report: {result.report_html}")  # unwrapped, so the path can be copied
+    index = result.report_html.parent / "index.html"
+    if index.is_file():
+        typer.echo(f"queries: {index}")
 
 
 def run_command(

@@ -1,0 +1,1 @@
+"""HTML page templates (Jinja2, autoescaped): report, trajectory viewer, index."""
