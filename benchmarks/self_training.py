@@ -130,14 +130,15 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     executor = builtin_executor(catalog)
     queries = offered(fresh_instructions(args.instructions, args.seed, not args.include_training), catalog, out,
                       args.k)
-    model = load_chat_model(args.model, cache=str(out / "llm_cache.sqlite"))  # shared: equal calls run once
+    options = dict(item.split("=", 1) for item in args.model_option)
+    model = load_chat_model(args.model, cache=str(out / "llm_cache.sqlite"), **options)  # shared: equal calls run once
     rows = []
     try:
         for method in args.methods.split(","):
             chat = SeedPerChain(model) if method == "cot-sampled" else model
-            options = planner_options(method, args.budget, args.max_actions, args.prompt, args.cot_temperature)
+            planner = planner_options(method, args.budget, args.max_actions, args.prompt, args.cot_temperature)
             start = time.perf_counter()
-            record = plan_solutions(queries, catalog, chat, executor, options, out / method)
+            record = plan_solutions(queries, catalog, chat, executor, planner, out / method)
             seconds = time.perf_counter() - start
             kept, calls = len(record["kept"]), record["llm_calls"]
             rows.append({"method": method, "instructions": len(queries), "verified": kept,
@@ -165,6 +166,8 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="hf:smollm2-tools")
+    parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="Backend option, e.g. adapter=DIR (repeatable).")
     parser.add_argument("--instructions", type=int, default=12)
     parser.add_argument("--budget", type=int, default=8, help="LLM calls per instruction, every method.")
     parser.add_argument("--max-actions", type=int, default=4)
