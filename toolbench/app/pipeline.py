@@ -233,7 +233,7 @@ class Pipeline:
             prompt = str(config.planner.options.get("prompt", "toolbench"))
             trainer = Trainer(config.train, self.out / "train", catalog, executor, index, k=config.index.k,
                               prompt=prompt, model_spec=config.model.spec, progress=self.progress,
-                              exclude=[] if config.queries.builtin else queries)
+                              exclude=[] if config.queries.builtin else queries, model_options=config.model.options)
             student = trainer.run()
             stages = student.stages
             tuned = (config.model.spec, {**config.model.options, "adapter": str(student.adapter)})

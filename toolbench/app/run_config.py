@@ -56,6 +56,10 @@ Sections (all optional except where noted)::
     solver = { method = "dfsdt" }      # the teacher planner's options
     thoughts = "plan"                  # gold paths open with "Plan: f, then g."
     lora = {}                          # rank, top_layers, learning_rate, epochs, ...
+    judge = ""                         # LLM pass judge for planned paths without a known answer
+    rounds = 0                         # self-training rounds after round 0 (toolbench.app.rounds)
+    round_instructions = 24            # fresh template instructions the student plans per round
+    round_data = "union"               # union (round 0 + verified paths) | search (verified only)
 
 With [tuned] or [train] the evaluation plans the base student ([model]) and the tuned one
 with [planner], the tuned one also with [reference]'s method, and a teacher (when [train]

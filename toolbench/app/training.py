@@ -14,6 +14,9 @@ changing the LoRA settings reuses the instructions and paths. A stage is complet
 its ``stage.json`` exists (written last); a killed stage is redone from where its
 tools resume (the planner skips finished queries, LoRA restarts from its last checkpoint).
 
+With ``rounds > 0`` the tuned student then makes more data itself, round after round
+(``round-k/`` stage directories; see :mod:`toolbench.app.rounds`).
+
 Solution paths are written with the toolset the student will see at evaluation: the
 retrieved top ``k`` for the instruction, with any missing gold API put in place of the
 lowest-ranked others (so the model learns to pick among retrieved tools, and every path is
@@ -29,19 +32,20 @@ from pathlib import Path
 from typing import Any
 
 from toolbench.app.common import close_model
+from toolbench.app.rounds import RoundsMixin
+from toolbench.app.stages import VERIFY_VERSION, is_done, mark_done, stage_dir
 from toolbench.catalog import Catalog
 from toolbench.catalog.names import stable_hash
 from toolbench.config import Config, require
 from toolbench.errors import ConfigError, InputError
 from toolbench.jsonutil import canonical_json
 from toolbench.protocols import Executor, Index
-from toolbench.types import Query, VerdictLabel
+from toolbench.types import Query
 
 logger = logging.getLogger(__name__)
 
 INSTRUCTION_SOURCES = ("templates", "file", "generate")
 SOLUTION_SOURCES = ("gold", "planner")
-STAGE_FILE = "stage.json"
 # the LoRA recipe of the shipped hf:smollm2-tools (see its model card)
 LORA_DEFAULTS: dict[str, Any] = {"rank": 16, "top_layers": 10, "learning_rate": 1e-3, "epochs": 1.0,
                                  "batch_size": 4, "max_length": 1024, "save_steps": 25, "logging_steps": 5}
@@ -58,6 +62,11 @@ class TrainSection(Config):
     (the teacher plans them with ``solver`` options; verified paths are kept).
     ``thoughts``: gold paths' thought style (``plan``: one line naming the calls).
     ``lora``: :class:`toolbench.training.lora.LoraTrainConfig` fields over :data:`LORA_DEFAULTS`.
+    ``judge``: an LLM pass judge for planned paths whose answer is unknown ("" = the rules).
+    ``rounds``: self-training rounds after round 0; each plans ``round_instructions`` fresh
+    template instructions with the student tuned so far (``solver`` options) and retrains
+    on ``round_data``: ``union`` (round 0's paths + every round's verified paths) or
+    ``search`` (the verified paths of rounds 1 … k only). See :mod:`toolbench.app.rounds`.
     """
 
     instructions: str = "templates"
@@ -70,6 +79,10 @@ class TrainSection(Config):
     solver: dict[str, Any] = field(default_factory=lambda: {"method": "dfsdt"})
     thoughts: str = "plan"
     lora: dict[str, Any] = field(default_factory=dict)
+    judge: str = ""
+    rounds: int = 0
+    round_instructions: int = 24
+    round_data: str = "union"
 
     def validate(self) -> None:
         require(self.instructions in INSTRUCTION_SOURCES,
@@ -86,31 +99,15 @@ class TrainSection(Config):
                 "[train] counts must be >= 0 with at least one instruction")
         from toolbench.training.lora import LoraTrainConfig
 
+        require(self.rounds >= 0 and self.round_instructions >= 1, "[train] need rounds >= 0, round_instructions >= 1")
+        from toolbench.app.rounds import ROUND_DATA
+
+        require(self.round_data in ROUND_DATA, f"[train] round_data must be one of {', '.join(ROUND_DATA)}")
         unknown = sorted(set(self.lora) - set(LoraTrainConfig.__dataclass_fields__) - {"model"})
         require(not unknown, f"[train] unknown lora option(s) {unknown}")
 
     def lora_options(self) -> dict[str, Any]:
         return {**LORA_DEFAULTS, **self.lora}
-
-
-def stage_dir(root: Path, stage: str, settings: dict[str, Any]) -> Path:
-    """``root/<stage>-<hash of settings>``.
-
-    >>> stage_dir(Path("runs/x/train"), "sft", {"paths": "ab12"}).as_posix()
-    'runs/x/train/sft-4d4a3ddf'
-    """
-    return root / f"{stage}-{stable_hash(canonical_json(settings))}"
-
-
-def is_done(directory: Path) -> bool:
-    """Whether a stage directory was completed (its ``stage.json`` exists)."""
-    return (directory / STAGE_FILE).is_file()
-
-
-def mark_done(directory: Path, summary: dict[str, Any]) -> None:
-    from toolbench.store import atomic_write_json
-
-    atomic_write_json(directory / STAGE_FILE, summary)
 
 
 def training_toolset(retrieved: list[str], gold: list[str], k: int) -> list[str]:
@@ -147,15 +144,16 @@ class TrainedStudent:
     metrics: dict[str, Any]
 
 
-class Trainer:
+class Trainer(RoundsMixin):
     """Runs the stages of one ``[train]`` section for the student ``model_spec``."""
 
     def __init__(self, section: TrainSection, root: Path, catalog: Catalog, executor: Executor,
                  index: Index | None, *, k: int, prompt: str, model_spec: str, progress: Any = None,
-                 exclude: list[Query] | None = None) -> None:
+                 exclude: list[Query] | None = None, model_options: dict[str, Any] | None = None) -> None:
         self.section, self.root, self.catalog, self.executor, self.index = section, root, catalog, executor, index
         self.k, self.prompt, self.model_spec, self.progress = k, prompt, model_spec, progress
         self.exclude = exclude or []
+        self.model_options = dict(model_options or {})
         backend, _, name = model_spec.partition(":")
         if backend != "hf" or not name:
             raise ConfigError(f"[train] the student must be a local hf: model to fine-tune, not {model_spec!r}")
@@ -166,11 +164,20 @@ class Trainer:
         solutions = self.solutions(instructions)
         sft = self.sft(solutions)
         lora = self.lora(sft)
-        from toolbench.store import read_json
+        rounds = [{"instructions": instructions, "solutions": solutions, "sft": sft, "lora": lora}]
+        for number in range(1, self.section.rounds + 1):
+            rounds.append(self.round(number, rounds))
+        from toolbench.store import atomic_write_json, read_json
 
-        metrics = read_json(lora / "metrics.json")
-        stages = {"instructions": instructions, "solutions": solutions, "sft": sft, "lora": lora}
-        return TrainedStudent(lora / "adapter", self.base, stages, metrics)
+        stages = dict(rounds[0])
+        for number, found in enumerate(rounds[1:], start=1):
+            stages.update({f"round-{number}/{name}": path for name, path in found.items()})
+        if self.section.rounds:
+            from toolbench.app.rounds import round_summary
+
+            atomic_write_json(self.root / "rounds.json", round_summary(rounds))
+        lora = rounds[-1]["lora"]
+        return TrainedStudent(lora / "adapter", self.base, stages, read_json(lora / "metrics.json"))
 
     # ------------------------------------------------------------------ stages
 
@@ -236,6 +243,9 @@ class Trainer:
             settings["thoughts"] = s.thoughts
         else:
             settings["teacher"] = {"spec": s.teacher, "options": s.teacher_options, "solver": s.solver}
+            settings["verify"] = VERIFY_VERSION
+            if s.judge:
+                settings["judge"] = s.judge
         directory = stage_dir(self.root, "solutions", settings)
         if is_done(directory):
             return directory
@@ -281,45 +291,55 @@ class Trainer:
         return {"paths": len(trajectories), "solved": solved}
 
     def _teacher_paths(self, queries: list[Query], directory: Path) -> dict[str, Any]:
-        from planner.config import PlannerConfig
-        from planner.runner import run_queries
+        from toolbench.app.solutions import plan_solutions
         from toolbench.models import load_chat_model
-        from toolbench.store.run_io import read_run
 
         s = self.section
-        planner_config = PlannerConfig.from_dict({"prompt": self.prompt, **s.solver})
         teacher = load_chat_model(s.teacher, **s.teacher_options)
-        tick = self.progress(f"train: teacher {planner_config.method_label}", len(queries)) if self.progress else None
+        tick = self.progress("train: teacher paths", len(queries)) if self.progress else None
         try:
-            run_queries(queries, self.catalog, teacher, self.executor, planner_config, directory, index=self.index,
-                        k=self.k, progress=tick, extra_config={"label": "teacher"})
+            record = plan_solutions(self._offered(queries), self.catalog, teacher, self.executor,
+                                    {"prompt": self.prompt, **s.solver}, directory, index=self.index, k=self.k,
+                                    progress=tick, judge=s.judge, extra_config={"label": "teacher"})
         finally:
             close_model(teacher)
-        kept = verified_ids(read_run(directory), queries)
-        from toolbench.store import atomic_write_json
+        return {"paths": len(queries), "verified": len(record["kept"]), "counts": record["counts"],
+                "llm_calls": record["llm_calls"]}
 
-        atomic_write_json(directory / "verified.json", sorted(kept))
-        return {"paths": len(queries), "verified": len(kept)}
+    def _offered(self, queries: list[Query]) -> list[Query]:
+        """``queries`` offering the toolset the student sees at evaluation (see the module docstring)."""
+        toolsets = self._toolsets(queries)
+        return [Query.from_dict({**q.to_dict(), "api_ids": toolsets[q.query_id]}) for q in queries]
 
     def sft(self, solutions: Path) -> Path:
-        directory = stage_dir(self.root, "sft", {"solutions": solutions.name})
+        return self.sft_of(self.root, [solutions], {"solutions": solutions.name})
+
+    def sft_of(self, root: Path, sources: list[Path], settings: dict[str, Any]) -> Path:
+        """SFT examples from solution directories (only their verified paths where they were verified)."""
+        directory = stage_dir(root, "sft", settings)
         if is_done(directory):
             return directory
         from data.sft import SftConfig
         from data.sft_dataset import build_sft_dataset
+        from toolbench.app.solutions import VERIFIED, verified_run
 
-        source = solutions
-        if (solutions / "verified.json").is_file():
-            source = _verified_run(solutions, directory / "verified-run")
-        stats = build_sft_dataset([source], directory, SftConfig(), toolllama=False)
+        runs = []
+        for index, source in enumerate(sources):
+            if (source / VERIFIED).is_file():
+                name = "verified-run" if len(sources) == 1 else f"verified-run-{index}"
+                source = verified_run(source, directory / name)
+            runs.append(source)
+        stats = build_sft_dataset(runs, directory, SftConfig(), toolllama=False)
+        if not stats["examples"]:
+            raise InputError("no solution paths to train on", path=str(directory))
         mark_done(directory, stats)
         return directory
 
-    def lora(self, sft: Path) -> Path:
+    def lora(self, sft: Path, root: Path | None = None) -> Path:
         from toolbench.training.lora import LoraTrainConfig
 
         config = LoraTrainConfig.from_dict({**self.section.lora_options(), "model": self.base})
-        directory = stage_dir(self.root, "lora", {"sft": sft.name, "lora": config.to_dict()})
+        directory = stage_dir(root or self.root, "lora", {"sft": sft.name, "lora": config.to_dict()})
         if is_done(directory):
             return directory
         from data.sft import read_examples
@@ -343,30 +363,11 @@ class Trainer:
 
 
 def verified_ids(trajectories: list[Any], queries: list[Query]) -> set[str]:
-    """Query ids whose path checks out: the exact answer check where an answer is known,
-    otherwise a non-empty ``give_answer``."""
-    from evaluator.api import judge_exact
+    """Query ids whose path passes :func:`evaluator.verify.verify_paths` (exact answer where
+    it is known, grounded in the tools' outputs, finished, no repeated failed call)."""
+    from evaluator.verify import verify_paths
 
-    with_answers = [q for q in queries if q.expected_answer is not None]
-    answered = {t.query_id for t in trajectories if t.gave_answer}
-    checked = {q.query_id for q in with_answers}
-    exact = judge_exact([t for t in trajectories if t.query_id in checked], with_answers) if with_answers else []
-    correct = {v.query_id for v in exact if v.label == VerdictLabel.CORRECT}
-    return {qid for qid in answered if qid not in checked} | (correct & answered)
-
-
-def _verified_run(solutions: Path, out: Path) -> Path:
-    from toolbench.store import read_json
-    from toolbench.store.run_io import read_run
-    from toolbench.store.runs import RunDir
-
-    keep = set(read_json(solutions / "verified.json"))
-    run = RunDir(out)
-    for trajectory in read_run(solutions):
-        if trajectory.query_id in keep:
-            run.write_result(trajectory)
-    run.merge()
-    return out
+    return {c.query_id for c in verify_paths(trajectories, queries) if c.kept}
 
 
 def _file_hash(path: Path) -> str:

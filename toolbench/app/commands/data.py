@@ -5,6 +5,7 @@ Thin: options are parsed here, the work is done by the ``data`` package.
 - ``toolbench data sft RUNS... --out DIR`` — trajectories → ``sft.jsonl`` + ``toolllama.json``
 - ``toolbench data templates --out DIR`` — built-in world train/held-out instructions
 - ``toolbench data gold QUERIES --out RUN`` — gold solution paths as a run directory
+- ``toolbench data solutions QUERIES --model SPEC --out RUN`` — planned paths, verified (self-training data)
 - ``toolbench data instructions --model SPEC --out DIR`` — LLM-written instructions
 """
 
@@ -16,7 +17,17 @@ from typing import Any
 
 import typer
 
-from toolbench.app.common import RUN_FORMAT, RUNS_HELP, count_progress, open_executor, resolve_catalog
+from toolbench.app.common import (
+    MODEL_OPTION,
+    RUN_FORMAT,
+    RUNS_HELP,
+    close_model,
+    count_progress,
+    open_executor,
+    parse_options,
+    planning_progress,
+    resolve_catalog,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +106,55 @@ def gold(
     write_gold_run(out, trajectories, prompt, str(queries))
     solved = sum(1 for t in trajectories if t.gave_answer)
     typer.echo(f"{solved}/{len(trajectories)} gold paths solved → {out}")
+
+
+@data_app.command("solutions")
+def solutions(
+    queries: Path = typer.Argument(..., help="Instructions (e.g. train.jsonl of `data templates`); expected answers "
+                                   "are checked exactly where they are known."),
+    model: str = typer.Option(..., "--model", "-m", help="Model that plans, e.g. hf:smollm2-tools or openai:..."),
+    model_option: list[str] = MODEL_OPTION,
+    method: str = typer.Option("dfsdt", "--method", help="dfsdt | cot."),
+    width: int = typer.Option(2, "--width", help="DFSDT children per state."),
+    n_chains: int = typer.Option(1, "--chains", help="CoT@n: independent chains."),
+    max_actions: int = typer.Option(6, "--max-actions", help="Replies per path."),
+    max_llm_calls: int = typer.Option(200, "--max-llm-calls", help="LLM-call budget per instruction."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Sampling temperature of the planner."),
+    prompt: str = typer.Option("toolbench", "--prompt", help="Prompt variant: toolbench | compact | default."),
+    judge: str = typer.Option("", "--judge", help="LLM pass judge for instructions without an expected answer "
+                              "('' = the rules and the grounding checks decide)."),
+    catalog_path: list[Path] = typer.Option(None, "--catalog", help="Catalog (default: the built-in world)."),
+    executor_kind: str = typer.Option("builtin", "--executor", help="Executor that runs the calls."),
+    concurrency: int = typer.Option(0, "--concurrency", "-j", help="Instructions in flight (0 = the model's hint)."),
+    limit: int = typer.Option(0, "--limit", help="Only the first N instructions (0 = all)."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(..., "--out", "-o", help="Run directory (resumed when it exists): results/, "
+                             "verified.json, verified/ (the kept paths)."),
+) -> None:
+    """Plan instructions and keep only the verified paths: training data made by search (self-training)."""
+    from toolbench.app.solutions import plan_solutions, verified_run
+    from toolbench.catalog.queries import load_queries
+    from toolbench.models import load_chat_model
+
+    resolved = resolve_catalog(catalog_path)
+    items = load_queries(queries, resolved.catalog)
+    items = items[:limit] if limit else items
+    planner = {"method": method, "width": width, "n_chains": n_chains, "max_actions": max_actions,
+               "max_llm_calls": max_llm_calls, "prompt": prompt, "seed": seed, "temperature": temperature}
+    chat = load_chat_model(model, **parse_options(model_option, "--model-option"))
+    executor = open_executor(resolved, executor_kind, None)
+    try:
+        with planning_progress() as stage:
+            record = plan_solutions(items, resolved.catalog, chat, executor, planner, out, concurrency=concurrency,
+                                    progress=stage("plan", len(items)), judge=judge,
+                                    extra_config={"queries_file": str(queries), "model_spec": model})
+    finally:
+        executor.close()
+        close_model(chat)
+    verified_run(out, out / "verified")
+    counts = record["counts"]
+    typer.echo(f"{counts['kept']}/{counts['paths']} paths verified {counts['kept_by']}; rejected "
+               f"{counts['rejected_by']}; {record['llm_calls']} LLM calls → {out / 'verified'}")
 
 
 @data_app.command("instructions")
