@@ -51,9 +51,11 @@ def _fmt(value: Any) -> str:
 def score_cell(m: dict[str, Any]) -> str:
     """A score with its 95 % CI.
 
-    >>> score_cell({"mean": 0.5, "ci_low": 0.25, "ci_high": 0.75, "n": 8})
-    '50.0 [25.0, 75.0]'
+    >>> score_cell({"mean": 0.5, "ci_low": 0.25, "ci_high": 0.75, "n": 8}), score_cell({"n": 0})
+    ('50.0 [25.0, 75.0]', '–')
     """
+    if m.get("mean") is None:
+        return "–"
     ci = f" [{100 * m['ci_low']:.1f}, {100 * m['ci_high']:.1f}]" if m.get("ci_low") is not None else ""
     return f"{100 * m['mean']:.1f}{ci}"
 
@@ -77,7 +79,7 @@ def group_table(result: Any, seconds: float) -> Any:
         if run.startswith("win: "):
             cells = [score_cell(groups[run][g]) if g in groups.get(run, {}) else "–" for g in names]
             table.add_row(f"win rate {run.removeprefix('win: ')}", *cells,
-                          f"{score_cell({**m, 'mean': m['win_rate']})} W/T/L {m.get('win', 0)}/{m.get('tie', 0)}/"
+                          f"{score_cell({**m, 'mean': m.get('win_rate')})} W/T/L {m.get('win', 0)}/{m.get('tie', 0)}/"
                           f"{m.get('loss', 0)}", "")
     return table
 
