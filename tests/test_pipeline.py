@@ -153,11 +153,13 @@ def test_demo_command_on_embedded_models(tmp_path: Path, capsys: pytest.CaptureF
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--limit", "1"]) == 0
     report = json.loads((out / "report" / "report.json").read_text())
-    assert {"pass: main", "pass: reference", "exact: main", "win: main vs reference"} <= set(report["metrics"])
-    assert report["metrics"]["pass: main"]["n"] == 3
-    trajectories = [json.loads(p.read_text()) for p in out.glob("plans/main-*/results/*.json")]
-    assert len(trajectories) == 3 and all(t["usage"]["llm_calls"] >= 1 for t in trajectories)
-    assert all(t["config"]["retrieved"] for t in trajectories)  # open domain: APIs came from the index
+    runs = {"exact: base: dfsdt", "exact: tuned: dfsdt", "exact: tuned: cot", "win: tuned: dfsdt vs base: dfsdt"}
+    assert runs <= set(report["metrics"])
+    assert report["metrics"]["pass: tuned: dfsdt"]["n"] == 3
+    tuned = [json.loads(p.read_text()) for p in out.glob("plans/tuned-dfsdt-*/results/*.json")]
+    assert len(tuned) == 3 and all(t["usage"]["llm_calls"] >= 1 for t in tuned)
+    assert all(t["config"]["retrieved"] for t in tuned)  # open domain: APIs came from the index
+    assert all(t["model"] == "smollm2-tools" for t in tuned)  # the packaged adapter
     assert "report.html" in capsys.readouterr().out
 
 

@@ -230,11 +230,16 @@ def load_causal_lm(
     device = pick_device(device)
     tokenizer = load_tokenizer(name)
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            checkpoint_dir(name), dtype=pick_dtype(device, dtype)
-        )
+        model = AutoModelForCausalLM.from_pretrained(checkpoint_dir(name), dtype=pick_dtype(device, dtype))
+        if any(p.is_meta for p in model.parameters()):
+            # seen intermittently with transformers 5.24 when a second model loads in the same
+            # process (a tensor left on the meta device); a fresh load has always been complete
+            logger.warning("model %s loaded with meta tensors; loading it again", name)
+            model = AutoModelForCausalLM.from_pretrained(checkpoint_dir(name), dtype=pick_dtype(device, dtype))
     except OSError as exc:
         raise ConfigError(f"cannot load model {name!r}: {exc}") from exc
+    if any(p.is_meta for p in model.parameters()):
+        raise ConfigError(f"model {name!r} loaded incompletely (parameters left on the meta device)")
     if adapter is not None:
         from peft import PeftModel
 
