@@ -232,10 +232,11 @@ def load_causal_lm(
     try:
         model = AutoModelForCausalLM.from_pretrained(checkpoint_dir(name), dtype=pick_dtype(device, dtype))
         if any(p.is_meta for p in model.parameters()):
-            # seen intermittently with transformers 5.24 when a second model loads in the same
-            # process (a tensor left on the meta device); a fresh load has always been complete
-            logger.warning("model %s loaded with meta tensors; loading it again", name)
-            model = AutoModelForCausalLM.from_pretrained(checkpoint_dir(name), dtype=pick_dtype(device, dtype))
+            # seen intermittently with transformers 5.24 when a model loads after another one in
+            # the same process (parameters left on the meta device): build it and load the
+            # weights explicitly instead
+            logger.warning("model %s loaded with meta tensors; loading its weights explicitly", name)
+            model = _load_explicitly(checkpoint_dir(name), pick_dtype(device, dtype))
     except OSError as exc:
         raise ConfigError(f"cannot load model {name!r}: {exc}") from exc
     if any(p.is_meta for p in model.parameters()):
@@ -248,3 +249,18 @@ def load_causal_lm(
     if not trainable_adapter:
         model.eval()
     return model, tokenizer
+
+
+def _load_explicitly(directory: str, dtype: Any) -> Any:
+    """A causal LM built from its config with the checkpoint's safetensors loaded into it."""
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(directory)
+    model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+    state: dict[str, Any] = {}
+    for path in sorted(Path(directory).glob("*.safetensors")):
+        state.update(load_file(str(path)))
+    model.load_state_dict(state, strict=False)
+    model.tie_weights()
+    return model
