@@ -181,8 +181,10 @@ def _trajectory(query: Query, messages: list[Message], tools: list[dict[str, Any
 
 
 def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Opening,
-                      thoughts: str = "none") -> list[Trajectory]:
-    """Gold paths for every query that has gold calls (others are skipped and logged)."""
+                      thoughts: str = "none",
+                      on_path: Callable[[Trajectory], None] | None = None) -> list[Trajectory]:
+    """Gold paths for every query that has gold calls (others are skipped and logged);
+    ``on_path`` is called with each path as it is made (progress displays)."""
     out = []
     for query in queries:
         if not query.extra.get("gold_calls"):
@@ -192,6 +194,8 @@ def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Ope
         if trajectory.error:
             logger.warning("gold path of %s failed: %s", query.query_id, trajectory.error)
         out.append(trajectory)
+        if on_path is not None:
+            on_path(trajectory)
     return out
 
 

@@ -48,9 +48,9 @@ def table(report: dict[str, Any], judge: str = "exact") -> list[str]:
 
 
 def _cell(m: dict[str, Any] | None) -> str:
-    if not m:
-        return "–"
-    return f"{100 * m['mean']:.1f} [{100 * m['ci_low']:.1f}, {100 * m['ci_high']:.1f}] (n={m['n']})"
+    from toolbench.app.commands.run import score_cell
+
+    return f"{score_cell(m)} (n={m['n']})" if m else "–"
 
 
 def card(run: Path, lora: Path, sft: Path, instructions: Path, report: dict[str, Any]) -> str:

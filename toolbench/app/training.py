@@ -267,25 +267,29 @@ class Trainer(RoundsMixin):
                 for q, found in zip(queries, hits, strict=True)}
 
     def _gold_paths(self, queries: list[Query], directory: Path) -> dict[str, Any]:
-        from data.gold_paths import gold_trajectory, write_gold_run
+        from data.gold_paths import gold_trajectories, write_gold_run
         from planner.prompting import build_task
+        from planner.runner import RunStats
 
+        missing = [q.query_id for q in queries if not q.extra.get("gold_calls")]
+        if missing:
+            raise InputError(f"solutions = 'gold' needs extra.gold_calls; {len(missing)} instruction(s) have none",
+                             record=missing[0], field="extra.gold_calls")
         toolsets = self._toolsets(queries)
 
         def opening(query: Query) -> tuple[list[Any], list[dict[str, Any]]]:
             task = build_task(self.catalog, toolsets[query.query_id], query.query, self.prompt)
             return list(task.messages), list(task.tools)
 
-        from planner.runner import RunStats
-
-        trajectories = []
         stats = RunStats(total=len(queries))
         tick = self.progress("train: gold paths", len(queries)) if self.progress else None
-        for query in queries:
-            trajectories.append(gold_trajectory(query, self.executor, opening, self.section.thoughts))
-            stats.add(trajectories[-1])
+
+        def counted(trajectory: Any) -> None:
+            stats.add(trajectory)
             if tick:
                 tick(stats)
+
+        trajectories = gold_trajectories(queries, self.executor, opening, self.section.thoughts, counted)
         write_gold_run(directory, trajectories, self.prompt, "train.jsonl")
         solved = sum(1 for t in trajectories if t.gave_answer)
         return {"paths": len(trajectories), "solved": solved}
