@@ -21,6 +21,7 @@ from evaluator.api import judge_exact, judge_fac, make_asker
 from evaluator.combine import merge_reports
 from evaluator.pass_rate import PassConfig, judge_pass
 from evaluator.report import RunResult, build_report, write_report
+from evaluator.site import rebase_links
 from evaluator.win_rate import judge_win
 from toolbench.config import Config, require
 from toolbench.store.runs import RunDir
@@ -161,7 +162,7 @@ def judge_all(runs: dict[str, list[Trajectory]], pairs: Sequence[tuple[str, str]
     reports = {}
     for kind, results in sections.items():
         reports[kind] = build_report(kind, results, groups, config)
-        write_report(report_dir / kind, reports[kind], results)
+        write_report(report_dir / kind, rebase_links(reports[kind], report_dir, report_dir / kind), results)
     combined = merge_reports([_prefixed(report, kind) for kind, report in reports.items()])
     write_report(report_dir, combined)
     verdicts = {kind: {r.name: r.verdicts for r in results} for kind, results in sections.items()}

@@ -82,6 +82,9 @@ def test_pipeline_report_links_queries_to_pages(tmp_path):
     assert 'href="../report.html"' in page and ("Pass rate: main" in page or "Pass rate: reference" in page)
     index = (out / "index.html").read_text()
     assert index.count("<tr data-run=") == 6 * 5  # pass x2, exact x2, win x1
+    for report_dir in (out, out / "pass", out / "win"):  # raw result links resolve from every report
+        rows = json.loads((report_dir / "report.json").read_text())["rows"]
+        assert rows and all((report_dir / row["trajectory"]).is_file() for row in rows)
 
 
 def test_view_cli_on_toolbench_answers_a_run_and_a_report(shared_data, tmp_path, capsys):
