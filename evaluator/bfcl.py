@@ -85,8 +85,32 @@ def read_answers(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     for number, record in enumerate(iter_jsonl(path, versioned=False), start=1):
         if "id" not in record or "ground_truth" not in record:
             raise InputError("expected id and ground_truth", path=str(path), record=number)
+        if problem := ground_truth_problem(record["ground_truth"]):
+            raise InputError(f"ground_truth {problem}", path=str(path), record=number)
         answers[str(record["id"])] = record["ground_truth"]
     return answers
+
+
+def ground_truth_problem(truth: Any) -> str | None:
+    """What is wrong with a BFCL ``ground_truth`` (a list of ``{function: {param: [allowed values]}}``).
+
+    >>> ground_truth_problem([{"f": {"x": [1, 2]}}]) is None
+    True
+    >>> ground_truth_problem([{"f": {"x": 5}}])
+    "call 1: parameter 'x' of 'f' must list its allowed values"
+    """
+    if not isinstance(truth, list):
+        return "must be a list of calls"
+    for number, call in enumerate(truth, start=1):
+        if not isinstance(call, dict) or len(call) != 1:
+            return f"call {number}: expected one {{function: {{parameter: [values]}}}} object"
+        (name, params), = call.items()
+        if not isinstance(params, dict):
+            return f"call {number}: the parameters of {name!r} must be an object"
+        for param, allowed in params.items():
+            if not isinstance(allowed, list):
+                return f"call {number}: parameter {param!r} of {name!r} must list its allowed values"
+    return None
 
 
 def read_items(question_file: str | Path, answers: dict[str, list[dict[str, Any]]] | None = None) -> list[BfclItem]:

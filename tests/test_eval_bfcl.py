@@ -88,6 +88,17 @@ def test_bad_predictions_file_is_a_clear_error(data, tmp_path, capsys):
     assert code == 2 and "record 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("truth", ['"oops"', '{"f": {"x": [1]}}', '[{"f": "x"}]', '[{"f": {"x": 5}}]', '[3]',
+                                   '[{"f": {"x": [1]}, "g": {}}]'])
+def test_mis_shaped_answers_are_a_clear_error(data, tmp_path, capsys, truth):
+    preds, answers = tmp_path / "preds.jsonl", tmp_path / "answers.jsonl"
+    preds.write_text('{"id": "parallel_0", "result": [{"f": {"x": 1}}]}\n')
+    answers.write_text(f'{{"id": "parallel_0", "ground_truth": {truth}}}\n')
+    code = main(["eval", "ast", "--predictions", str(preds), "--answers", str(answers), "--questions",
+                 str(data / "BFCL_v4_parallel.json"), "-o", str(tmp_path / "o")])
+    assert code == 2 and "record 1: ground_truth" in capsys.readouterr().err
+
+
 def test_bench_resumes_after_a_kill(data, tmp_path):
     resume = tmp_path / "partial.jsonl"
     first = ScriptedModel(replies=_script(data, 2))
