@@ -96,3 +96,39 @@ def test_lora_adapter_loads(tmp_path):
     messages = [Message("user", "Hi")]
     assert merged.generate(messages).usage.completion_tokens > 0
     assert merged.generate(messages).content == unmerged.generate(messages).content
+
+
+def _tiny_tied_checkpoint(directory):  # type: ignore[no-untyped-def]
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1, tie_word_embeddings=True)
+    LlamaForCausalLM(config).save_pretrained(directory)
+    return LlamaForCausalLM(config)
+
+
+def test_a_meta_output_embedding_is_tied_to_the_input_embedding(tmp_path):
+    import torch
+
+    from toolbench.models.hf_models import _meta_parameters, _tie_output_embeddings
+
+    model = _tiny_tied_checkpoint(tmp_path)
+    model.lm_head.weight = torch.nn.Parameter(torch.empty(64, 16, device="meta"))
+    assert _meta_parameters(model) == ["lm_head.weight"]
+    _tie_output_embeddings(model, str(tmp_path))
+    assert _meta_parameters(model) == []
+    assert model.lm_head.weight is model.model.embed_tokens.weight
+
+
+def test_explicit_load_ties_the_output_embedding_and_keeps_the_weights(tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    from toolbench.models.hf_models import _load_explicitly
+
+    _tiny_tied_checkpoint(tmp_path)
+    model = _load_explicitly(str(tmp_path), torch.float32)
+    saved = load_file(str(tmp_path / "model.safetensors"))
+    assert "lm_head.weight" not in saved
+    assert torch.equal(model.model.embed_tokens.weight, saved["model.embed_tokens.weight"])
+    assert model.lm_head.weight is model.model.embed_tokens.weight

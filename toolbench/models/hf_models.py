@@ -229,18 +229,7 @@ def load_causal_lm(
 
     device = pick_device(device)
     tokenizer = load_tokenizer(name)
-    try:
-        model = AutoModelForCausalLM.from_pretrained(checkpoint_dir(name), dtype=pick_dtype(device, dtype))
-        if any(p.is_meta for p in model.parameters()):
-            # seen intermittently with transformers 5.24 when a model loads after another one in
-            # the same process (parameters left on the meta device): build it and load the
-            # weights explicitly instead
-            logger.warning("model %s loaded with meta tensors; loading its weights explicitly", name)
-            model = _load_explicitly(checkpoint_dir(name), pick_dtype(device, dtype))
-    except OSError as exc:
-        raise ConfigError(f"cannot load model {name!r}: {exc}") from exc
-    if any(p.is_meta for p in model.parameters()):
-        raise ConfigError(f"model {name!r} loaded incompletely (parameters left on the meta device)")
+    model = load_pretrained(name, pick_dtype(device, dtype))
     if adapter is not None:
         from peft import PeftModel
 
@@ -249,6 +238,57 @@ def load_causal_lm(
     if not trainable_adapter:
         model.eval()
     return model, tokenizer
+
+
+def load_pretrained(name: str, dtype: Any) -> Any:
+    """The causal LM ``name`` with every parameter materialised (none left on the meta device).
+
+    transformers 5.2x intermittently leaves the tied ``lm_head`` of a checkpoint that stores only
+    the input embeddings on the meta device when another model was loaded earlier in the same
+    process (reported as ``lm_head.weight | MISSING``). The output embedding is then tied by hand;
+    anything else left on the meta device is built from the config and loaded explicitly.
+    """
+    from transformers import AutoModelForCausalLM
+
+    directory = checkpoint_dir(name)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(directory, dtype=dtype)
+        if _meta_parameters(model):
+            logger.warning("model %s loaded with meta tensors (%s; tie_word_embeddings=%s); repairing",
+                           name, ", ".join(_meta_parameters(model)[:3]),
+                           getattr(model.config, "tie_word_embeddings", None))
+            _tie_output_embeddings(model, directory)
+        if _meta_parameters(model):
+            model = _load_explicitly(directory, dtype)
+    except OSError as exc:
+        raise ConfigError(f"cannot load model {name!r}: {exc}") from exc
+    if missing := _meta_parameters(model):
+        raise ConfigError(f"model {name!r} loaded incompletely (on the meta device: {', '.join(missing[:5])})")
+    return model
+
+
+def _meta_parameters(model: Any) -> list[str]:
+    return [key for key, param in model.named_parameters(remove_duplicate=False) if param.is_meta]
+
+
+def _tie_output_embeddings(model: Any, directory: str) -> None:
+    """Share the input embedding with a meta-device output embedding when the checkpoint has none."""
+    output, inputs = model.get_output_embeddings(), model.get_input_embeddings()
+    if output is None or inputs is None or not output.weight.is_meta or inputs.weight.is_meta:
+        return
+    if any(key.endswith("lm_head.weight") for key in _checkpoint_keys(directory)):
+        return  # the checkpoint has its own output embedding: load it, do not tie
+    output.weight = inputs.weight
+
+
+def _checkpoint_keys(directory: str) -> set[str]:
+    from safetensors import safe_open
+
+    keys: set[str] = set()
+    for path in sorted(Path(directory).glob("*.safetensors")):
+        with safe_open(str(path), framework="pt") as handle:
+            keys.update(handle.keys())
+    return keys
 
 
 def _load_explicitly(directory: str, dtype: Any) -> Any:
@@ -261,6 +301,10 @@ def _load_explicitly(directory: str, dtype: Any) -> Any:
     state: dict[str, Any] = {}
     for path in sorted(Path(directory).glob("*.safetensors")):
         state.update(load_file(str(path)))
-    model.load_state_dict(state, strict=False)
-    model.tie_weights()
+    result = model.load_state_dict(state, strict=False)
+    if not any(key.endswith("lm_head.weight") for key in state):
+        model.get_output_embeddings().weight = model.get_input_embeddings().weight
+    unexpected_missing = [key for key in result.missing_keys if not key.endswith("lm_head.weight")]
+    if unexpected_missing:
+        raise ConfigError(f"checkpoint {directory} lacks {', '.join(unexpected_missing[:5])}")
     return model

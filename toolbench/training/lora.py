@@ -152,14 +152,9 @@ def _device_and_dtype(config: LoraTrainConfig) -> tuple[str, Any]:
 
 def load_base_model(config: LoraTrainConfig, dtype: Any) -> Any:
     """The base causal LM named by ``config.model`` (embedded name, directory or GGUF)."""
-    from transformers import AutoModelForCausalLM
+    from toolbench.models.hf_models import load_pretrained
 
-    from toolbench.models.hf_models import checkpoint_dir
-
-    try:
-        return AutoModelForCausalLM.from_pretrained(checkpoint_dir(config.model), dtype=dtype)
-    except OSError as exc:
-        raise ConfigError(f"cannot load model {config.model!r}: {exc}") from exc
+    return load_pretrained(config.model, dtype)
 
 
 def add_lora(model: Any, config: LoraTrainConfig) -> Any:
