@@ -72,6 +72,23 @@ def test_500_then_success_is_retried(server):
     assert model.stats() == {"requests": 3, "retries": 2, "failures": 0}
 
 
+def test_retry_after_is_honoured_by_the_sdk_retries(server):
+    server.push({"status": 429, "retry_after": 2}, {"content": "fine"})
+    model = _model(server, max_retries=1)
+    start = time.perf_counter()
+    assert model.generate([Message("user", "x")]).content == "fine"
+    assert time.perf_counter() - start >= 1.9  # the SDK's own delay would be under a second
+    assert model.stats() == {"requests": 2, "retries": 1, "failures": 0}
+
+
+def test_exhausted_retries_count_every_attempt(server):
+    server.push(*[{"status": 503, "retry_after": 0}] * 3)
+    model = _model(server, max_retries=2)
+    with pytest.raises(BackendError, match="failed after 3 attempt.*HTTP 503"):
+        model.generate([Message("user", "x")])
+    assert len(server.requests) == 3 and model.stats() == {"requests": 3, "retries": 2, "failures": 1}
+
+
 def test_garbage_reply_raises_backend_error_after_retries(server):
     server.push(*[{"garbage": "<html>not json</html>"}] * 3)
     model = _model(server, max_retries=2)

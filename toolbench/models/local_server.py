@@ -9,7 +9,8 @@ Each queued item is one of:
 
 - a reply: ``{"content": ..., "tool_calls": [{"name": ..., "arguments": {...} | "raw"}]}``
   (``arguments`` given as a string is sent verbatim, so invalid JSON can be served);
-- ``{"status": 500}`` (an error response with that status and a JSON error body);
+- ``{"status": 500}`` (an error response with that status and a JSON error body; with
+  ``"retry_after": seconds`` it carries a ``Retry-After`` header);
 - ``{"garbage": "text"}`` (a 200 response whose body is not a chat completion);
 - ``{"sleep": seconds, ...}`` (waits that long, then answers with the rest of the item,
   or with the default when nothing else is given).
@@ -176,15 +177,18 @@ def _handler_class(server: LocalOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             logger.debug("local server: " + format, *args)
 
-        def _send(self, status: int, payload: bytes, content_type: str = "application/json") -> None:
+        def _send(self, status: int, payload: bytes, content_type: str = "application/json",
+                  headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 
-        def _json(self, status: int, value: Any) -> None:
-            self._send(status, json.dumps(value).encode("utf-8"))
+        def _json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
+            self._send(status, json.dumps(value).encode("utf-8"), headers=headers)
 
         def do_GET(self) -> None:  # noqa: N802 - stdlib naming
             if self.path.rstrip("/").endswith("/models"):
@@ -214,7 +218,8 @@ def _handler_class(server: LocalOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def _answer(self, body: dict[str, Any], number: int, item: dict[str, Any]) -> None:
             if "status" in item:
                 message = item.get("message", "scripted server error")
-                self._json(int(item["status"]), {"error": {"message": message, "type": "server_error"}})
+                headers = {"Retry-After": str(item["retry_after"])} if "retry_after" in item else None
+                self._json(int(item["status"]), {"error": {"message": message, "type": "server_error"}}, headers)
             elif "garbage" in item:
                 self._send(200, str(item["garbage"]).encode("utf-8"), "text/plain")
             else:

@@ -6,9 +6,11 @@
 is read from the environment (``api_key_env``, default ``TOOLBENCH_OPENAI_API_KEY`` then
 ``OPENAI_API_KEY``) — an ``api_key`` option is accepted but never logged or described.
 
-Failures are typed: connection errors, timeouts, 408/409/429/5xx and replies that are not
-chat completions are retried with exponential backoff (``max_retries``, ``backoff``),
-then raise :class:`~toolbench.errors.BackendError`; other 4xx raise at once. Tool-call
+Failures are typed: connection errors, timeouts and 408/409/429/5xx are retried by the
+SDK's own machinery (``max_retries``; exponential backoff with jitter, ``Retry-After``
+honoured); replies that are not chat completions, which the SDK accepts, are retried here
+(``backoff * 2**n`` with jitter); then :class:`~toolbench.errors.BackendError`. Other 4xx
+raise at once. Tool-call
 arguments that are not valid JSON become ``AssistantMessage.parse_error`` (a model
 mistake), never an exception. ``agenerate`` uses ``AsyncOpenAI`` for real concurrency.
 """
@@ -19,6 +21,8 @@ import asyncio
 import json
 import logging
 import os
+import random
+import threading
 import time
 from typing import Any
 
@@ -117,25 +121,42 @@ class OpenAIChatModel(ChatModel):
         self.extra_body = dict(extra_body or {})
         self._client: Any = None
         self._aclients: dict[int, Any] = {}
-        self.counters = {"requests": 0, "retries": 0, "failures": 0}
+        self.counters = {"calls": 0, "requests": 0, "failures": 0}
+        self._count_lock = threading.Lock()
 
     # -- clients ---------------------------------------------------------------------------
     def _client_kwargs(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "api_key": self._api_key, "timeout": self.timeout, "max_retries": 0}
+        # the SDK retries transport failures and retryable statuses itself (jitter, Retry-After)
+        return {"base_url": self.base_url, "api_key": self._api_key, "timeout": self.timeout,
+                "max_retries": self.max_retries}
+
+    def _count(self, key: str) -> None:
+        with self._count_lock:
+            self.counters[key] += 1
+
+    def _request_sent(self, request: Any) -> None:
+        """httpx event hook: one HTTP request left (the SDK's retries included)."""
+        self._count("requests")
+
+    async def _arequest_sent(self, request: Any) -> None:
+        self._count("requests")
 
     def client(self) -> Any:
         if self._client is None:
-            from openai import OpenAI
+            from openai import DefaultHttpxClient, OpenAI
 
-            self._client = OpenAI(**self._client_kwargs())
+            hooks = {"request": [self._request_sent]}
+            self._client = OpenAI(**self._client_kwargs(), http_client=DefaultHttpxClient(event_hooks=hooks))
         return self._client
 
     def aclient(self) -> Any:
         loop = id(asyncio.get_running_loop())
         if loop not in self._aclients:  # an AsyncOpenAI client belongs to one event loop
-            from openai import AsyncOpenAI
+            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-            self._aclients[loop] = AsyncOpenAI(**self._client_kwargs())
+            hooks = {"request": [self._arequest_sent]}
+            self._aclients[loop] = AsyncOpenAI(**self._client_kwargs(),
+                                               http_client=DefaultAsyncHttpxClient(event_hooks=hooks))
         return self._aclients[loop]
 
     # -- request / response ----------------------------------------------------------------
@@ -204,23 +225,24 @@ class OpenAIChatModel(ChatModel):
         )
 
     def _classify(self, exc: Exception) -> Exception:
-        """``_Retryable`` for transient failures; ``BackendError`` for the rest."""
+        """``_Retryable`` for replies worth asking again; ``BackendError`` for the rest (the
+        SDK has already retried transport failures and retryable statuses)."""
         import openai
 
         if isinstance(exc, _Retryable):
             return exc
         if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
-            return _Retryable(f"{type(exc).__name__}: {exc}")
+            return self._give_up(f"{type(exc).__name__}: {exc}", self.max_retries + 1)
         if isinstance(exc, openai.APIStatusError):
             if exc.status_code in RETRY_STATUS:
-                return _Retryable(f"HTTP {exc.status_code}: {exc.message}")
+                return self._give_up(f"HTTP {exc.status_code}: {exc.message}", self.max_retries + 1)
             return BackendError(f"{self.name}: server refused the request (HTTP {exc.status_code}): {exc.message}")
         if isinstance(exc, (openai.APIResponseValidationError, json.JSONDecodeError, ValueError, TypeError)):
             return _Retryable(f"unusable reply ({type(exc).__name__}: {exc})")
         return exc
 
-    def _give_up(self, last: Exception, attempts: int) -> BackendError:
-        self.counters["failures"] += 1
+    def _give_up(self, last: Exception | str, attempts: int) -> BackendError:
+        self._count("failures")
         where = self.base_url or "api.openai.com"
         return BackendError(f"{self.name} at {where}: failed after {attempts} attempt(s): {last}")
 
@@ -230,11 +252,10 @@ class OpenAIChatModel(ChatModel):
         return last["content"] if text_format and last["role"] == "assistant" else ""
 
     def _retry_delay(self, attempt: int) -> float:
-        """Seconds to wait before ``attempt`` (0-based; 0 for the first), counting retries."""
+        """Seconds to wait before ``attempt`` (0-based; 0 for the first), with jitter."""
         if not attempt:
             return 0.0
-        self.counters["retries"] += 1
-        return backoff_delay(attempt - 1, self.backoff)
+        return backoff_delay(attempt - 1, self.backoff) * (1 - 0.25 * random.random())
 
     def _failed(self, exc: Exception, attempt: int) -> Exception:
         """Classify a failed attempt: raise what is not worth retrying, return what is."""
@@ -250,10 +271,10 @@ class OpenAIChatModel(ChatModel):
     ) -> AssistantMessage:
         request, text_format = self.build_request(messages, tools, opts)
         last: Exception = BackendError("no attempt made")
+        self._count("calls")
         for attempt in range(self.max_retries + 1):
             time.sleep(self._retry_delay(attempt))
             start = time.perf_counter()
-            self.counters["requests"] += 1
             try:
                 response = self.client().chat.completions.create(**request)
                 return self.parse_response(response, text_format, self._prefill(request, text_format),
@@ -267,10 +288,10 @@ class OpenAIChatModel(ChatModel):
     ) -> AssistantMessage:
         request, text_format = self.build_request(messages, tools, opts)
         last: Exception = BackendError("no attempt made")
+        self._count("calls")
         for attempt in range(self.max_retries + 1):
             await asyncio.sleep(self._retry_delay(attempt))
             start = time.perf_counter()
-            self.counters["requests"] += 1
             try:
                 response = await self.aclient().chat.completions.create(**request)
                 return self.parse_response(response, text_format, self._prefill(request, text_format),
@@ -287,7 +308,11 @@ class OpenAIChatModel(ChatModel):
         }
 
     def stats(self) -> dict[str, Any]:
-        return dict(self.counters)
+        """HTTP requests sent, retries among them (the SDK's and ours) and calls given up."""
+        with self._count_lock:
+            counters = dict(self.counters)
+        return {"requests": counters["requests"], "retries": max(0, counters["requests"] - counters["calls"]),
+                "failures": counters["failures"]}
 
     def close(self) -> None:
         if self._client is not None:
