@@ -5,6 +5,7 @@
     OUT/
       sft.jsonl          one multi-turn chat example per kept path (see data.sft)
       toolllama.json     the same as ToolLLaMA conversations (optional)
+      trl.jsonl          the same in TRL's conversational tool format (optional, see data.trl_format)
       sft_stats.json     examples, assistant turns, dropped paths by reason, the input runs
       sft_config.json    the SftConfig used
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from data.sft import SftConfig, trajectories_to_examples, write_examples
 from data.toolllama import to_toolllama
+from data.trl_format import write_trl
 from toolbench.config import save_config
 from toolbench.store import atomic_write_json
 from toolbench.store.run_io import read_run
@@ -40,7 +42,7 @@ def unique_ids(examples: list[dict[str, Any]]) -> None:
 
 
 def build_sft_dataset(runs: Sequence[str | Path], out: str | Path, config: SftConfig, *, fmt: str = "auto",
-                      toolllama: bool = True) -> dict[str, Any]:
+                      toolllama: bool = True, trl: bool = False) -> dict[str, Any]:
     """Convert the paths of ``runs`` into the dataset folder ``out``; returns the statistics."""
     out = Path(out)
     examples: list[dict[str, Any]] = []
@@ -54,6 +56,8 @@ def build_sft_dataset(runs: Sequence[str | Path], out: str | Path, config: SftCo
     write_examples(out, examples)
     if toolllama:
         atomic_write_json(out / "toolllama.json", [to_toolllama(e) for e in examples])
+    if trl:
+        write_trl(out, examples)
     stats = {"examples": len(examples), "dropped": dropped, "runs": [str(r) for r in runs],
              "assistant_turns": sum(1 for e in examples for m in e["messages"] if m["role"] == "assistant")}
     atomic_write_json(out / "sft_stats.json", stats)

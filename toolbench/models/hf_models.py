@@ -225,7 +225,6 @@ def load_causal_lm(
 
     >>> model, tokenizer = load_causal_lm("smollm2")  # doctest: +SKIP
     """
-    from transformers import AutoModelForCausalLM
 
     device = pick_device(device)
     tokenizer = load_tokenizer(name)

@@ -2,7 +2,7 @@
 
 Thin: options are parsed here, the work is done by the ``data`` package.
 
-- ``toolbench data sft RUNS... --out DIR`` — trajectories → ``sft.jsonl`` + ``toolllama.json``
+- ``toolbench data sft RUNS... --out DIR`` — trajectories → ``sft.jsonl`` + ``toolllama.json`` + ``trl.jsonl``
 - ``toolbench data templates --out DIR`` — built-in world train/held-out instructions
 - ``toolbench data gold QUERIES --out RUN`` — gold solution paths as a run directory
 - ``toolbench data solutions QUERIES --model SPEC --out RUN`` — planned paths, verified (self-training data)
@@ -39,19 +39,22 @@ data_app = typer.Typer(help="Make training data: instructions, gold solution pat
 @data_app.command("sft")
 def sft(
     runs: list[Path] = typer.Argument(..., help=RUNS_HELP),
-    out: Path = typer.Option(..., "--out", help="Output directory (sft.jsonl, toolllama.json, sft_stats.json)."),
+    out: Path = typer.Option(..., "--out",
+                             help="Output directory (sft.jsonl, toolllama.json, trl.jsonl, sft_stats.json)."),
     all_paths: bool = typer.Option(False, "--all", help="Keep unsolved paths too (default: solved only)."),
     min_calls: int = typer.Option(0, help="Drop paths with fewer tool calls (Finish not counted)."),
     drop_system: bool = typer.Option(False, help="Leave the system message out of the examples."),
     fmt: str = RUN_FORMAT,
     toolllama: bool = typer.Option(True, help="Also write ToolLLaMA conversations (toolllama.json)."),
+    trl: bool = typer.Option(True, help="Also write TRL's conversational tool format (trl.jsonl: tools and "
+                                        "call arguments as JSON objects, for SFTTrainer and chat templates)."),
 ) -> None:
     """Convert solution paths into one multi-turn chat example per path."""
     from data.sft import SftConfig
     from data.sft_dataset import build_sft_dataset
 
     config = SftConfig(solved_only=not all_paths, min_calls=min_calls, drop_system=drop_system)
-    stats = build_sft_dataset(runs, out, config, fmt=fmt, toolllama=toolllama)
+    stats = build_sft_dataset(runs, out, config, fmt=fmt, toolllama=toolllama, trl=trl)
     dropped = stats["dropped"]
     typer.echo(f"{stats['examples']} examples ({stats['assistant_turns']} assistant turns) → {out / 'sft.jsonl'}; "
                f"dropped {sum(dropped.values())}: {dropped}")
