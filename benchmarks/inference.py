@@ -53,8 +53,9 @@ def prompts(tokenizer, count: int, length: int) -> list[list[int]]:
     out = []
     for i in range(count):
         text = f"Request {i}: " + " ".join(f"item {i * 97 + j} costs {j * 3 + i} dollars;" for j in range(length))
-        ids = tokenizer.apply_chat_template([{"role": "user", "content": text}], add_generation_prompt=True)
-        ids = ids["input_ids"] if isinstance(ids, dict) else list(ids)
+        chat = tokenizer.apply_chat_template([{"role": "user", "content": text}], add_generation_prompt=True,
+                                             tokenize=False)
+        ids = tokenizer(chat, add_special_tokens=False)["input_ids"]
         out.append(list(ids[-length:]))
     return out
 
