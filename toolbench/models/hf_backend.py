@@ -19,7 +19,8 @@ shipped adapter opens a task with a plan line) and
 all cores: on an idle 2-core machine 2 threads answer a tool call in 0.46 s against 0.76 s
 with 1; on a shared, oversubscribed CPU set 1, because OpenMP threads spin-waiting for
 each other made 2 threads up to 15x slower there), ``max_batch`` (sequences decoded
-together, default 8) and ``reuse_prefix`` (default on).
+together, default 16: on 2 idle cores SmolLM2-135M decodes 12.8 tokens/s at 1 row, 50.0 at 8
+and 87.1 at 16, ``python benchmarks/inference.py``) and ``reuse_prefix`` (default on).
 
 Every call runs on one :class:`~toolbench.models.batching.BatchEngine`: concurrent
 ``generate`` calls (the planner's worker threads, the judges) share batched forward
@@ -118,7 +119,7 @@ class HFChatModel(ChatModel):
         reuse_prefix: bool = True,
         guided: bool = True,
         optional_args: str | None = None,
-        max_batch: int = 8,
+        max_batch: int = 16,
         merge_adapter: bool = True,
         thought: bool | None = None,
     ) -> None:

@@ -113,7 +113,7 @@ def run_command(
 
 def demo_command(
     out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Run directory (resumed when it exists)."),
-    limit: int = typer.Option(0, "--limit", min=0, help="Instructions per group (0 = the demo's 10)."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Instructions per group (0 = the demo's 6)."),
     train: bool = typer.Option(False, "--train", help="Train the tuned model here (the recipe of the shipped "
                                "adapter, about 40 min on 2 cores) instead of using hf:smollm2-tools."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the demo's TOML config and exit."),
