@@ -59,6 +59,12 @@ SERVER_KINDS: dict[str, ServerCapabilities] = {
         notes="no native tool calling: tools rendered into the prompt, calls parsed from text",
     ),
     "local": ServerCapabilities("local", _ALL, True, True, True, notes="toolbench.models.local_server"),
+    "transformers": ServerCapabilities(
+        "transformers", frozenset({"auto", "none"}), False, False, True,
+        notes="transformers serve: structured tool_calls only for models whose tokenizer has a response "
+              "template (SmolLM2 has none, so tools go in the prompt and calls are parsed from text); a "
+              "trailing assistant message is closed, not continued, so required/named choices become auto",
+    ),
 }
 
 

@@ -175,7 +175,10 @@ class OpenAIChatModel(ChatModel):
         text_format = None
         if tools and not self.caps.native_tools:
             text_format = self.caps.text_format
-            request["messages"] = self._text_messages(messages, tools, text_format, choice)
+            sent = downgrade_tool_choice(choice, self.caps)
+            if sent != choice:
+                logger.warning("%s server: tool_choice %r sent as %r", self.caps.kind, choice, sent)
+            request["messages"] = self._text_messages(messages, tools, text_format, sent)
             params.pop("parallel_tool_calls", None)
         else:
             request["messages"] = [m.to_openai() for m in messages]
