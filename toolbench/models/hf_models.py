@@ -225,7 +225,6 @@ def load_causal_lm(
 
     >>> model, tokenizer = load_causal_lm("smollm2")  # doctest: +SKIP
     """
-
     device = pick_device(device)
     tokenizer = load_tokenizer(name)
     model = load_pretrained(name, pick_dtype(device, dtype))

@@ -10,9 +10,9 @@ Failures are typed: connection errors, timeouts and 408/409/429/5xx are retried 
 SDK's own machinery (``max_retries``; exponential backoff with jitter, ``Retry-After``
 honoured); replies that are not chat completions, which the SDK accepts, are retried here
 (``backoff * 2**n`` with jitter); then :class:`~toolbench.errors.BackendError`. Other 4xx
-raise at once. Tool-call
-arguments that are not valid JSON become ``AssistantMessage.parse_error`` (a model
-mistake), never an exception. ``agenerate`` uses ``AsyncOpenAI`` for real concurrency.
+raise at once. Tool-call arguments that are not valid JSON become
+``AssistantMessage.parse_error`` (a model mistake), never an exception. ``agenerate`` uses
+``AsyncOpenAI`` for real concurrency.
 """
 
 from __future__ import annotations
@@ -49,16 +49,13 @@ def _first_env(names: tuple[str, ...]) -> str | None:
     return next((os.environ[n] for n in names if os.environ.get(n)), None)
 
 
-def backoff_delay(attempt: int, base: float, cap: float = 30.0, retry_after: float | None = None) -> float:
+def backoff_delay(attempt: int, base: float, cap: float = 30.0) -> float:
     """Seconds to wait before retry ``attempt`` (0-based): ``base * 2**attempt``, capped.
 
     >>> [backoff_delay(i, 0.5) for i in range(4)]
     [0.5, 1.0, 2.0, 4.0]
-    >>> backoff_delay(0, 0.5, retry_after=3.0)
-    3.0
     """
-    delay = min(cap, base * (2**attempt))
-    return min(cap, max(delay, retry_after)) if retry_after else delay
+    return min(cap, base * (2**attempt))
 
 
 def parse_choice_message(message: Any) -> tuple[str | None, list[ToolCall], str | None]:
