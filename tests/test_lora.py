@@ -90,6 +90,17 @@ def test_finished_run_is_not_retrained(trained):
     assert train_lora(toy_examples(), config, root / "run") == json.loads((root / "run" / "metrics.json").read_text())
 
 
+def test_a_checkpoint_cut_off_while_saving_is_skipped(tmp_path):
+    checkpoints = tmp_path / "checkpoints"
+    for step, state in ((10, '{"global_step": 10}'), (20, '{"global_st'), (30, None)):
+        (checkpoints / f"checkpoint-{step}").mkdir(parents=True)
+        if state is not None:
+            (checkpoints / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
+    (checkpoints / "checkpoint-x").mkdir()
+    assert last_checkpoint(tmp_path).endswith("checkpoint-10")
+    assert last_checkpoint(tmp_path / "nowhere") is None
+
+
 def test_resume_from_checkpoint_reproduces_the_run(trained, tmp_path):
     root, config, metrics = trained
     run = tmp_path / "run"

@@ -262,11 +262,33 @@ def _peak_memory_mb(device: str) -> float:
 
 
 def last_checkpoint(out_dir: str | Path) -> str | None:
-    """The newest ``checkpoint-N`` under ``OUT/checkpoints`` (``None`` when there is none)."""
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete ``checkpoint-N`` under ``OUT/checkpoints`` (``None`` when there is none).
 
+    The Trainer writes ``trainer_state.json`` last, so a checkpoint without a readable one was
+    cut off by a kill while saving: it is skipped (the step is trained again) rather than
+    resumed from, which would fail.
+    """
     directory = Path(out_dir) / CHECKPOINTS_DIR
-    return get_last_checkpoint(str(directory)) if directory.is_dir() else None
+    if not directory.is_dir():
+        return None
+    complete: list[tuple[int, Path]] = []
+    for path in directory.glob("checkpoint-*"):
+        step = path.name.removeprefix("checkpoint-")
+        if not (path.is_dir() and step.isdigit()):
+            continue
+        if _readable_json(path / "trainer_state.json"):
+            complete.append((int(step), path))
+        else:
+            logger.warning("skipping %s: cut off while saving (no readable trainer_state.json)", path)
+    return str(max(complete)[1]) if complete else None
+
+
+def _readable_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def train_lora(
