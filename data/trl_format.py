@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from data.sft import example_tools
+from data.sft import call_from_wire, example_tools
 
 TRL_FILE = "trl.jsonl"
 
@@ -54,16 +54,9 @@ def to_trl(example: dict[str, Any]) -> dict[str, Any]:
     return {"id": example.get("id"), "messages": messages, "tools": example_tools(example)}
 
 
-def _call_object(call: dict[str, Any]) -> dict[str, Any]:
-    function = call.get("function") or {}
-    arguments = function.get("arguments")
-    if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments)
-        except json.JSONDecodeError:
-            arguments = {"_raw": arguments}
-    return {"id": call.get("id"), "type": "function",
-            "function": {"name": function.get("name"), "arguments": arguments if isinstance(arguments, dict) else {}}}
+def _call_object(wire: dict[str, Any]) -> dict[str, Any]:
+    call = call_from_wire(wire)
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
 
 
 def write_trl(out_dir: str | Path, examples: list[dict[str, Any]]) -> Path:
@@ -75,6 +68,7 @@ def write_trl(out_dir: str | Path, examples: list[dict[str, Any]]) -> Path:
 
 
 def read_trl(path: str | Path) -> list[dict[str, Any]]:
-    """The records of a ``trl.jsonl`` file, exactly as written."""
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """The records of a ``trl.jsonl`` file, exactly as written (bad lines raise ``InputError``)."""
+    from toolbench.store import read_jsonl
+
+    return read_jsonl(path, versioned=False)

@@ -251,13 +251,12 @@ def load_pretrained(name: str, dtype: Any) -> Any:
     directory = checkpoint_dir(name)
     try:
         model = AutoModelForCausalLM.from_pretrained(directory, dtype=dtype)
-        if _meta_parameters(model):
+        if meta := _meta_parameters(model):
             logger.warning("model %s loaded with meta tensors (%s; tie_word_embeddings=%s); repairing",
-                           name, ", ".join(_meta_parameters(model)[:3]),
-                           getattr(model.config, "tie_word_embeddings", None))
+                           name, ", ".join(meta[:3]), getattr(model.config, "tie_word_embeddings", None))
             _tie_output_embeddings(model, directory)
-        if _meta_parameters(model):
-            model = _load_explicitly(directory, dtype)
+            if _meta_parameters(model):
+                model = _load_explicitly(directory, dtype)
     except OSError as exc:
         raise ConfigError(f"cannot load model {name!r}: {exc}") from exc
     if missing := _meta_parameters(model):

@@ -284,9 +284,11 @@ def last_checkpoint(out_dir: str | Path) -> str | None:
 
 
 def _readable_json(path: Path) -> bool:
+    from toolbench.store import read_json
+
     try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        read_json(path)
+    except InputError:
         return False
     return True
 
