@@ -3,7 +3,10 @@
 The model sees the API's documentation, up to three cached example calls of the same API
 and the new input, and must answer with one JSON object. The base URL comes from the
 options or ``TOOLBENCH_SIM_BASE_URL`` / ``OPENAI_BASE_URL``; the key only from the
-environment variable named by ``api_key_env`` (never from a file or flag).
+environment variable named by ``api_key_env`` (never from a file or flag). Calls go through
+the ``openai`` chat backend, so the base URL may name several replicas (a list or a
+comma-separated string; see :mod:`toolbench.models.endpoints`) and failures are retried and
+failed over as for the planner.
 """
 
 from __future__ import annotations
@@ -75,13 +78,13 @@ def parse_json_reply(text: str) -> Any:
 
 
 class LLMSimulator:
-    """Calls an OpenAI-compatible chat endpoint to invent a response."""
+    """Calls an OpenAI-compatible chat endpoint (or several replicas) to invent a response."""
 
     def __init__(
         self,
         model: str,
         *,
-        base_url: str | None = None,
+        base_url: str | list[str] | None = None,
         api_key_env: str = "OPENAI_API_KEY",
         timeout: float = 60.0,
         max_retries: int = 2,
@@ -89,34 +92,24 @@ class LLMSimulator:
     ) -> None:
         if not model:
             raise ConfigError("the LLM simulator needs a model name (llm_model)")
+        from toolbench.models.openai_backend import OpenAIChatModel
+
         self.model = model
         self.base_url = base_url or os.environ.get("TOOLBENCH_SIM_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
-        self.api_key = os.environ.get(api_key_env) or "not-needed"
-        self.timeout, self.max_retries, self.temperature = timeout, max_retries, temperature
-        self._client: Any = None
-
-    def _get_client(self) -> Any:
-        if self._client is None:
-            import openai
-
-            self._client = openai.OpenAI(
-                base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=self.max_retries
-            )
-        return self._client
+        self.chat = OpenAIChatModel(model, base_url=self.base_url, api_key=os.environ.get(api_key_env) or "not-needed",
+                                    timeout=timeout, max_retries=max_retries, temperature=temperature)
 
     def respond(self, api: ApiSpec, arguments: dict[str, Any], examples: list[tuple[dict[str, Any], Any]]) -> Any:
-        """A JSON response from the model; raises on transport errors or non-JSON replies."""
-        reply = self._get_client().chat.completions.create(
-            model=self.model,
-            temperature=self.temperature,
-            messages=[
-                {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": build_prompt(api, arguments, examples)},
-            ],
-        )
-        return parse_json_reply(reply.choices[0].message.content or "")
+        """A JSON response from the model; raises on server failures or non-JSON replies."""
+        from toolbench.types import Message
+
+        reply = self.chat.generate([Message("system", SYSTEM_PROMPT), Message("user", build_prompt(api, arguments,
+                                                                                                   examples))])
+        return parse_json_reply(reply.content or "")
+
+    def stats(self) -> dict[str, Any]:
+        """The chat backend's counters (HTTP requests, failures, per-server counts)."""
+        return self.chat.stats()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.chat.close()

@@ -2,14 +2,18 @@
 
 ``openai:MODEL`` talks to OpenAI, vLLM, SGLang, llama.cpp, Ollama or
 :mod:`toolbench.models.local_server` through the ``openai`` SDK. The server is
-``base_url`` (option) or ``$TOOLBENCH_OPENAI_BASE_URL`` / ``$OPENAI_BASE_URL``; the key
+``base_url`` (option) or ``$TOOLBENCH_OPENAI_BASE_URL`` / ``$OPENAI_BASE_URL``: one URL, or
+several replicas of the same model as a list or a comma-separated string
+(:mod:`toolbench.models.endpoints`: each call goes to the replica with the fewest requests in
+flight; one that fails is out for ``cooldown`` seconds and the call moves on); the key
 is read from the environment (``api_key_env``, default ``TOOLBENCH_OPENAI_API_KEY`` then
 ``OPENAI_API_KEY``) — an ``api_key`` option is accepted but never logged or described.
 
 Failures are typed: connection errors, timeouts and 408/409/429/5xx are retried by the
 SDK's own machinery (``max_retries``; exponential backoff with jitter, ``Retry-After``
 honoured); replies that are not chat completions, which the SDK accepts, are retried here
-(``backoff * 2**n`` with jitter); then :class:`~toolbench.errors.BackendError`. Other 4xx
+(``backoff * 2**n`` with jitter); then the next replica is tried, and when none is left
+:class:`~toolbench.errors.BackendError`. Other 4xx
 raise at once. Tool-call arguments that are not valid JSON become
 ``AssistantMessage.parse_error`` (a model mistake), never an exception. ``agenerate`` uses
 ``AsyncOpenAI`` for real concurrency.
@@ -29,6 +33,7 @@ from typing import Any
 from toolbench.errors import BackendError, ConfigError
 from toolbench.models.base import ChatModel, backends
 from toolbench.models.capabilities import ServerCapabilities, capabilities_for, downgrade_tool_choice
+from toolbench.models.endpoints import Endpoint, EndpointPool, split_base_urls
 from toolbench.models.text_chat import to_text_messages
 from toolbench.models.tool_call_text import call_prefill, parse_arguments, parse_tool_calls
 from toolbench.types import AssistantMessage, Message, ToolCall, Usage
@@ -43,6 +48,10 @@ DECODING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "stop", "tool_cho
 
 class _Retryable(Exception):
     """Internal: a failure worth another attempt."""
+
+
+class _EndpointFailed(Exception):
+    """Internal: one server failed after every attempt (the call may go to another replica)."""
 
 
 def _first_env(names: tuple[str, ...]) -> str | None:
@@ -81,7 +90,7 @@ class OpenAIChatModel(ChatModel):
         self,
         name: str,
         *,
-        base_url: str | None = None,
+        base_url: str | list[str] | None = None,
         api_key: str | None = None,
         api_key_env: str | None = None,
         server: str | None = None,
@@ -89,6 +98,7 @@ class OpenAIChatModel(ChatModel):
         timeout: float = 60.0,
         max_retries: int = 3,
         backoff: float = 0.5,
+        cooldown: float = 30.0,
         temperature: float | None = 0.0,
         top_p: float | None = None,
         max_tokens: int | None = None,
@@ -103,7 +113,9 @@ class OpenAIChatModel(ChatModel):
         if timeout <= 0 or max_retries < 0 or backoff < 0:
             raise ConfigError("openai backend: timeout must be > 0, max_retries and backoff >= 0")
         self.name = name
-        self.base_url = base_url or _first_env(BASE_URL_ENVS)
+        self.base_urls = split_base_urls(base_url or _first_env(BASE_URL_ENVS))
+        self.base_url = self.base_urls[0] if self.base_urls else None
+        self.pool = EndpointPool(list(self.base_urls) or [None], cooldown=cooldown)
         self._api_key = api_key or _first_env((api_key_env,) if api_key_env else KEY_ENVS)
         if not self._api_key:
             if self.base_url is None:
@@ -116,45 +128,60 @@ class OpenAIChatModel(ChatModel):
             "stop": stop, "tool_choice": tool_choice, "parallel_tool_calls": parallel_tool_calls,
         }
         self.extra_body = dict(extra_body or {})
-        self._client: Any = None
-        self._aclients: dict[int, Any] = {}
+        self._clients: dict[int, Any] = {}
+        self._aclients: dict[tuple[int, int], Any] = {}
         self.counters = {"calls": 0, "requests": 0, "failures": 0}
         self._count_lock = threading.Lock()
 
     # -- clients ---------------------------------------------------------------------------
-    def _client_kwargs(self) -> dict[str, Any]:
+    def _client_kwargs(self, endpoint: Endpoint) -> dict[str, Any]:
         # the SDK retries transport failures and retryable statuses itself (jitter, Retry-After)
-        return {"base_url": self.base_url, "api_key": self._api_key, "timeout": self.timeout,
+        return {"base_url": endpoint.url, "api_key": self._api_key, "timeout": self.timeout,
                 "max_retries": self.max_retries}
 
     def _count(self, key: str) -> None:
         with self._count_lock:
             self.counters[key] += 1
 
-    def _request_sent(self, request: Any) -> None:
-        """httpx event hook: one HTTP request left (the SDK's retries included)."""
-        self._count("requests")
+    def _request_hook(self, endpoint: Endpoint) -> Any:
+        """httpx event hook: one HTTP request left for ``endpoint`` (the SDK's retries included)."""
 
-    async def _arequest_sent(self, request: Any) -> None:
-        self._count("requests")
+        def sent(request: Any) -> None:
+            self._count("requests")
+            self.pool.count_request(endpoint)
 
-    def client(self) -> Any:
-        if self._client is None:
+        return sent
+
+    def _arequest_hook(self, endpoint: Endpoint) -> Any:
+        sent = self._request_hook(endpoint)
+
+        async def asent(request: Any) -> None:
+            sent(request)
+
+        return asent
+
+    def client(self, endpoint: Endpoint | None = None) -> Any:
+        """The sync SDK client of ``endpoint`` (default: the first server)."""
+        endpoint = endpoint or self.pool.endpoints[0]
+        if endpoint.index not in self._clients:
             from openai import DefaultHttpxClient, OpenAI
 
-            hooks = {"request": [self._request_sent]}
-            self._client = OpenAI(**self._client_kwargs(), http_client=DefaultHttpxClient(event_hooks=hooks))
-        return self._client
+            hooks = {"request": [self._request_hook(endpoint)]}
+            self._clients[endpoint.index] = OpenAI(**self._client_kwargs(endpoint),
+                                                   http_client=DefaultHttpxClient(event_hooks=hooks))
+        return self._clients[endpoint.index]
 
-    def aclient(self) -> Any:
-        loop = id(asyncio.get_running_loop())
-        if loop not in self._aclients:  # an AsyncOpenAI client belongs to one event loop
+    def aclient(self, endpoint: Endpoint | None = None) -> Any:
+        """The async SDK client of ``endpoint`` for the running event loop."""
+        endpoint = endpoint or self.pool.endpoints[0]
+        key = (id(asyncio.get_running_loop()), endpoint.index)
+        if key not in self._aclients:  # an AsyncOpenAI client belongs to one event loop
             from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-            hooks = {"request": [self._arequest_sent]}
-            self._aclients[loop] = AsyncOpenAI(**self._client_kwargs(),
-                                               http_client=DefaultAsyncHttpxClient(event_hooks=hooks))
-        return self._aclients[loop]
+            hooks = {"request": [self._arequest_hook(endpoint)]}
+            self._aclients[key] = AsyncOpenAI(**self._client_kwargs(endpoint),
+                                              http_client=DefaultAsyncHttpxClient(event_hooks=hooks))
+        return self._aclients[key]
 
     # -- request / response ----------------------------------------------------------------
     def build_request(
@@ -225,26 +252,30 @@ class OpenAIChatModel(ChatModel):
         )
 
     def _classify(self, exc: Exception) -> Exception:
-        """``_Retryable`` for replies worth asking again; ``BackendError`` for the rest (the
-        SDK has already retried transport failures and retryable statuses)."""
+        """``_Retryable`` for replies worth asking again; ``_EndpointFailed`` for a server that
+        failed (the SDK has already retried transport failures and retryable statuses);
+        ``BackendError`` for a refused request."""
         import openai
 
         if isinstance(exc, _Retryable):
             return exc
+        attempts = f"failed after {self.max_retries + 1} attempt(s)"
         if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
-            return self._give_up(f"{type(exc).__name__}: {exc}", self.max_retries + 1)
+            return _EndpointFailed(f"{attempts}: {type(exc).__name__}: {exc}")
         if isinstance(exc, openai.APIStatusError):
             if exc.status_code in RETRY_STATUS:
-                return self._give_up(f"HTTP {exc.status_code}: {exc.message}", self.max_retries + 1)
+                return _EndpointFailed(f"{attempts}: HTTP {exc.status_code}: {exc.message}")
             return BackendError(f"{self.name}: server refused the request (HTTP {exc.status_code}): {exc.message}")
         if isinstance(exc, (openai.APIResponseValidationError, json.JSONDecodeError, ValueError, TypeError)):
             return _Retryable(f"unusable reply ({type(exc).__name__}: {exc})")
         return exc
 
-    def _give_up(self, last: Exception | str, attempts: int) -> BackendError:
+    def _give_up(self, failures: list[tuple[Endpoint, str]]) -> BackendError:
         self._count("failures")
-        where = self.base_url or "api.openai.com"
-        return BackendError(f"{self.name} at {where}: failed after {attempts} attempt(s): {last}")
+        where = "; ".join(f"{e.url or 'api.openai.com'}: {reason}" for e, reason in failures)
+        if len(failures) == 1:
+            return BackendError(f"{self.name} at {where}")
+        return BackendError(f"{self.name}: every server failed: {where}")
 
     @staticmethod
     def _prefill(request: dict[str, Any], text_format: str | None) -> str:
@@ -266,55 +297,108 @@ class OpenAIChatModel(ChatModel):
         return last
 
     # -- generate --------------------------------------------------------------------------
-    def generate(
-        self, messages: list[Message], tools: list[dict[str, Any]] | None = None, **opts: Any
-    ) -> AssistantMessage:
-        request, text_format = self.build_request(messages, tools, opts)
-        last: Exception = BackendError("no attempt made")
-        self._count("calls")
+    def _acquire(self, failures: list[tuple[Endpoint, str]]) -> Endpoint:
+        """The next endpoint to try, or the ``BackendError`` when every one has failed."""
+        try:
+            return self.pool.acquire(exclude=[e for e, _ in failures])
+        except LookupError:
+            raise self._give_up(failures) from None
+
+    def _endpoint_failed(self, endpoint: Endpoint, exc: _EndpointFailed,
+                         failures: list[tuple[Endpoint, str]]) -> None:
+        self.pool.release(endpoint, failed=True)
+        failures.append((endpoint, str(exc)))
+        if len(failures) < len(self.pool):
+            logger.warning("%s at %s: %s; out for %.0f s, trying another server", self.name, endpoint.url, exc,
+                           self.pool.cooldown)
+
+    def _call(self, endpoint: Endpoint, request: dict[str, Any], text_format: str | None) -> AssistantMessage:
+        """One call on one server, retrying replies that are not chat completions."""
+        last: Exception = _Retryable("no attempt made")
         for attempt in range(self.max_retries + 1):
             time.sleep(self._retry_delay(attempt))
             start = time.perf_counter()
             try:
-                response = self.client().chat.completions.create(**request)
+                response = self.client(endpoint).chat.completions.create(**request)
                 return self.parse_response(response, text_format, self._prefill(request, text_format),
                                            time.perf_counter() - start)
             except Exception as exc:  # noqa: BLE001 - classified by _failed
                 last = self._failed(exc, attempt)
-        raise self._give_up(last, self.max_retries + 1)
+        raise _EndpointFailed(f"failed after {self.max_retries + 1} attempt(s): {last}")
+
+    async def _acall(self, endpoint: Endpoint, request: dict[str, Any], text_format: str | None) -> AssistantMessage:
+        last: Exception = _Retryable("no attempt made")
+        for attempt in range(self.max_retries + 1):
+            await asyncio.sleep(self._retry_delay(attempt))
+            start = time.perf_counter()
+            try:
+                response = await self.aclient(endpoint).chat.completions.create(**request)
+                return self.parse_response(response, text_format, self._prefill(request, text_format),
+                                           time.perf_counter() - start)
+            except Exception as exc:  # noqa: BLE001 - classified by _failed
+                last = self._failed(exc, attempt)
+        raise _EndpointFailed(f"failed after {self.max_retries + 1} attempt(s): {last}")
+
+    def generate(
+        self, messages: list[Message], tools: list[dict[str, Any]] | None = None, **opts: Any
+    ) -> AssistantMessage:
+        request, text_format = self.build_request(messages, tools, opts)
+        self._count("calls")
+        failures: list[tuple[Endpoint, str]] = []
+        while True:
+            endpoint = self._acquire(failures)
+            try:
+                reply = self._call(endpoint, request, text_format)
+            except _EndpointFailed as exc:
+                self._endpoint_failed(endpoint, exc, failures)
+                continue
+            except BaseException:
+                self.pool.release(endpoint)
+                raise
+            self.pool.release(endpoint)
+            return reply
 
     async def agenerate(
         self, messages: list[Message], tools: list[dict[str, Any]] | None = None, **opts: Any
     ) -> AssistantMessage:
         request, text_format = self.build_request(messages, tools, opts)
-        last: Exception = BackendError("no attempt made")
         self._count("calls")
-        for attempt in range(self.max_retries + 1):
-            await asyncio.sleep(self._retry_delay(attempt))
-            start = time.perf_counter()
+        failures: list[tuple[Endpoint, str]] = []
+        while True:
+            endpoint = self._acquire(failures)
             try:
-                response = await self.aclient().chat.completions.create(**request)
-                return self.parse_response(response, text_format, self._prefill(request, text_format),
-                                           time.perf_counter() - start)
-            except Exception as exc:  # noqa: BLE001 - classified by _failed
-                last = self._failed(exc, attempt)
-        raise self._give_up(last, self.max_retries + 1)
+                reply = await self._acall(endpoint, request, text_format)
+            except _EndpointFailed as exc:
+                self._endpoint_failed(endpoint, exc, failures)
+                continue
+            except BaseException:
+                self.pool.release(endpoint)
+                raise
+            self.pool.release(endpoint)
+            return reply
 
     # -- bookkeeping -----------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         return {
-            "backend": "openai", "name": self.name, "base_url": self.base_url, "server": self.caps.kind,
+            "backend": "openai", "name": self.name, "server": self.caps.kind,
+            "base_url": sorted(self.base_urls) if len(self.base_urls) > 1 else self.base_url,
             "decoding": {k: v for k, v in self.defaults.items() if v is not None},
         }
 
     def stats(self) -> dict[str, Any]:
-        """HTTP requests sent, retries among them (the SDK's and ours) and calls given up."""
+        """HTTP requests sent, retries among them (the SDK's and ours, failovers included) and
+        calls given up; with several servers also ``endpoints``: calls, HTTP requests and
+        failures (times taken out) per server URL."""
         with self._count_lock:
             counters = dict(self.counters)
-        return {"requests": counters["requests"], "retries": max(0, counters["requests"] - counters["calls"]),
-                "failures": counters["failures"]}
+        out: dict[str, Any] = {"requests": counters["requests"],
+                               "retries": max(0, counters["requests"] - counters["calls"]),
+                               "failures": counters["failures"]}
+        if len(self.pool) > 1:
+            out["endpoints"] = self.pool.stats()
+        return out
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        for client in self._clients.values():
+            client.close()
+        self._clients = {}
