@@ -93,14 +93,17 @@ def write_report(
     return report
 
 
-def ast_verdicts(items: Sequence[bfcl.BfclItem], predictions: dict[str, list[dict[str, Any]]]) -> list[Verdict]:
+def ast_verdicts(
+    items: Sequence[bfcl.BfclItem], predictions: dict[str, bfcl.Output], matching: str = "bfcl"
+) -> list[Verdict]:
     """AST verdicts (``correct``/``incorrect``, reason = error type) for every item.
 
-    An item without a prediction counts as an empty output (no call).
+    An item without a prediction counts as an empty output (no call). ``matching`` is how
+    parallel calls meet their ground truths: ``bfcl`` (the leaderboard's) or ``bipartite``.
     """
     verdicts = []
     for item in items:
-        row = bfcl.score(item, predictions.get(item.id, []))
+        row = bfcl.score(item, predictions.get(item.id, []), matching)
         label = VerdictLabel.CORRECT if row["valid"] else VerdictLabel.INCORRECT
         raw = {"error_type": row["error_type"], "errors": row["errors"], "calls": predictions.get(item.id, [])}
         verdicts.append(Verdict(item.id, label, row["error_type"], "ast", raw, by_rule=True))
@@ -110,8 +113,8 @@ def ast_verdicts(items: Sequence[bfcl.BfclItem], predictions: dict[str, list[dic
 def bench_bfcl(
     model: ChatModel | str, data_dir: str | Path, *, categories: Sequence[str] | None = None,
     limit: int | None = None, options: dict[str, Any] | None = None,
-    progress: Callable[[int, int], None] | None = None, resume: str | Path | None = None,
-) -> tuple[list[bfcl.BfclItem], dict[str, list[dict[str, Any]]], list[Verdict], Usage]:
+    progress: Callable[[int, int], None] | None = None, resume: str | Path | None = None, matching: str = "bfcl",
+) -> tuple[list[bfcl.BfclItem], dict[str, bfcl.Output], list[Verdict], Usage]:
     """Run ``model`` on BFCL question files (first ``limit`` items per file) and score them.
 
     ``progress(done, total)`` is called after each item (the CLI draws a progress bar).
@@ -129,18 +132,18 @@ def bench_bfcl(
     chat = (load_chat_model(model) if isinstance(model, str) else model) if todo else None
     for item in todo:
         prediction = bfcl.predict(chat, item, **(options or {}))  # type: ignore[arg-type]
-        predictions[item.id] = prediction.calls
+        predictions[item.id] = prediction.result
         usage = usage + prediction.usage
         if resume is not None:
-            append_jsonl(resume, {"id": item.id, "model": model_id, "result": prediction.calls,
+            append_jsonl(resume, {"id": item.id, "model": model_id, "result": prediction.result,
                                   "usage": prediction.usage.to_dict()})
         if progress is not None:
             progress(len(items) - len(todo) + todo.index(item) + 1, len(items))
     predictions = {i.id: predictions[i.id] for i in items}
-    return items, predictions, ast_verdicts(items, predictions), usage
+    return items, predictions, ast_verdicts(items, predictions, matching), usage
 
 
-def _resumed(path: str | Path | None, model_id: Any) -> dict[str, list[dict[str, Any]]]:
+def _resumed(path: str | Path | None, model_id: Any) -> dict[str, bfcl.Output]:
     """Predictions this model already made (a torn last line from a kill is ignored)."""
     if path is None or not Path(path).is_file():
         return {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluator.ast_check import category_of, check_item
+from evaluator.ast_check import IRRELEVANCE, RELEVANCE, category_of, check_item
 from toolbench.errors import InputError
 from toolbench.protocols import ChatModel
 from toolbench.store import iter_jsonl
@@ -29,7 +29,7 @@ _JSON_TYPES = {"dict": "object", "float": "number", "tuple": "array", "any": "st
 
 @dataclass
 class BfclItem:
-    """One BFCL question with its functions and (unless irrelevance) its ground truth."""
+    """One BFCL question with its functions and (unless irrelevance or relevance) its ground truth."""
 
     id: str
     messages: list[dict[str, Any]]
@@ -41,15 +41,28 @@ class BfclItem:
         return category_of(self.id)
 
 
+Output = list[dict[str, Any]] | str  # calls [{name: args}], or raw text in Python call syntax
+
+
 @dataclass
 class Prediction:
-    """A model's calls for one item (BFCL names), plus what it cost."""
+    """A model's calls for one item (BFCL names), its text, and what it cost."""
 
     id: str
     calls: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
     usage: Usage = field(default_factory=Usage)
     error: str = ""
+
+    @property
+    def result(self) -> Output:
+        """What is scored: the tool calls, or when there are none the text (BFCL's result files
+        hold the text for models that write their calls, e.g. ``[f(a=1)]``).
+
+        >>> Prediction("x", text="[f(a=1)]").result, Prediction("x", [{"f": {}}], "ok").result, Prediction("x").result
+        ('[f(a=1)]', [{'f': {}}], [])
+        """
+        return self.calls if self.calls or not self.text.strip() else self.text
 
 
 def question_files(data_dir: str | Path, categories: Sequence[str] | None = None) -> list[Path]:
@@ -126,7 +139,7 @@ def read_items(question_file: str | Path, answers: dict[str, list[dict[str, Any]
         except KeyError as exc:
             raise InputError(f"missing field {exc}", path=str(question_file), record=number) from exc
         item = BfclItem(item_id, list(turns[0]) if turns else [], list(functions), answers.get(item_id))
-        if item.ground_truth is None and item.category != "irrelevance":
+        if item.ground_truth is None and item.category not in (IRRELEVANCE, RELEVANCE):
             raise InputError(f"no ground truth for {item_id}", path=str(question_file), record=number)
         items.append(item)
     return items
@@ -184,16 +197,17 @@ def predict(model: ChatModel, item: BfclItem, **options: Any) -> Prediction:
     return Prediction(item.id, calls, reply.content or "", reply.usage, reply.parse_error or "")
 
 
-def score(item: BfclItem, calls: list[dict[str, Any]]) -> dict[str, Any]:
+def score(item: BfclItem, output: Output, matching: str = "bfcl") -> dict[str, Any]:
     """One result row: id, category, valid, error type and messages."""
-    result = check_item(item.functions, calls, item.ground_truth, item.category)
+    result = check_item(item.functions, output, item.ground_truth, item.category, matching)
     return {"id": item.id, "category": item.category, "valid": result.valid, "error_type": result.error_type,
             "errors": result.errors}
 
 
-def read_predictions(path: str | Path) -> dict[str, list[dict[str, Any]]]:
-    """Predictions JSONL: ``{"id", "result": [{name: args}]}`` (BFCL) or ``{"id", "calls": ...}``
-    or ``{"id", "tool_calls": [{"name", "arguments"}]}``."""
+def read_predictions(path: str | Path) -> dict[str, Output]:
+    """Predictions JSONL: ``{"id", "result": [{name: args}]}`` or ``{"id", "calls": ...}`` or
+    ``{"id", "tool_calls": [{"name", "arguments"}]}``; as in BFCL's result files, ``result`` may
+    be the model's raw text (``"[f(a=1)]"``) and ``args`` a JSON string."""
     out = {}
     for number, record in enumerate(iter_jsonl(path, versioned=False), start=1):
         if "id" not in record:
@@ -202,12 +216,14 @@ def read_predictions(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _calls_of(record: dict[str, Any], path: str | Path, number: int) -> list[dict[str, Any]]:
+def _calls_of(record: dict[str, Any], path: str | Path, number: int) -> Output:
     if "tool_calls" in record:
         return [{c["name"]: c.get("arguments") or {}} for c in record["tool_calls"] or []]
     calls = record.get("result", record.get("calls", []))
+    if isinstance(calls, str):
+        return calls
     if isinstance(calls, dict):
         calls = [{k: v} for k, v in calls.items()]
     if not isinstance(calls, list) or not all(isinstance(c, dict) and len(c) == 1 for c in calls):
-        raise InputError("calls must be a list of {function_name: arguments}", path=str(path), record=number)
+        raise InputError("calls must be text or a list of {function_name: arguments}", path=str(path), record=number)
     return calls

@@ -119,8 +119,15 @@ def test_unexpected_param_and_string_normalisation():
     assert check_call(fn, {"f": {"city": "New York City", "x": 1}}, truth).error_type == "unexpected_param"
 
 
-def test_greedy_matching_is_not_needed():
-    """A first call that fits both ground truths must not block the second (BFCL's greedy pass would)."""
+def test_parallel_matching_bfcl_greedy_by_default_bipartite_on_request():
+    """A first call that fits both ground truths is taken by the first one (BFCL's pass), which
+    leaves the second without a match; a maximum matching pairs them."""
     fn = {"name": "f", "parameters": {"type": "dict", "properties": {"a": {"type": "integer"}}, "required": []}}
     truth = [{"f": {"a": [1, 2]}}, {"f": {"a": [1]}}]
-    assert check_item([fn], [{"f": {"a": 1}}, {"f": {"a": 2}}], truth, "parallel").valid
+    output = [{"f": {"a": 1}}, {"f": {"a": 2}}]
+    greedy = check_item([fn], output, truth, "parallel")
+    assert not greedy.valid and "ground truth #1 (f) has no matching call" in greedy.errors[0]
+    assert check_item([fn], output, truth, "parallel", matching="bipartite").valid
+    assert check_item([fn], list(reversed(output)), truth, "parallel").valid
+    with pytest.raises(ValueError, match="matching"):
+        check_item([fn], output, truth, "parallel", matching="hungarian")

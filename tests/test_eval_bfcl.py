@@ -42,7 +42,8 @@ def test_bench_scores_a_scripted_model(data):
     model = ScriptedModel(replies=_script(data, 4, wrong={2}))
     items, predictions, verdicts, usage = api.bench_bfcl(model, data, categories=["simple_python"], limit=4)
     assert [v.label for v in verdicts] == ["correct", "correct", "incorrect", "correct"]
-    assert verdicts[2].reason == "wrong_count" and predictions[items[2].id] == []
+    # a reply without tool calls is scored as BFCL scores a model's text: it does not parse as calls
+    assert verdicts[2].reason == "ast_decoder:decoder_failed" and predictions[items[2].id] == "I cannot help."
     assert predictions["simple_python_1"] == [{"math.factorial": {"number": 5}}]
     assert usage.llm_calls == 4
     tools = model.calls[0]["tools"]
@@ -82,7 +83,7 @@ def test_eval_ast_cli_on_predictions(data, tmp_path):
 
 def test_bad_predictions_file_is_a_clear_error(data, tmp_path, capsys):
     preds = tmp_path / "preds.jsonl"
-    preds.write_text('{"id": "parallel_0", "result": "not a list"}\n')
+    preds.write_text('{"id": "parallel_0", "result": [["not", "a call"]]}\n')
     code = main(["eval", "ast", "--predictions", str(preds), "--answers",
                  str(data / "possible_answer/BFCL_v4_parallel.json"), "-o", str(tmp_path / "o")])
     assert code == 2 and "record 1" in capsys.readouterr().err
@@ -114,3 +115,60 @@ def test_bench_resumes_after_a_kill(data, tmp_path):
     third.name = "other"
     api.bench_bfcl(third, data, categories=["simple_python"], limit=3, resume=resume)
     assert len(third.calls) == 3
+
+
+def test_bench_parses_calls_written_as_text(data):
+    """A model that writes its calls (BFCL's default Python-call format) is scored on them."""
+    items = bfcl.read_items(data / "BFCL_v4_parallel.json")[:3]
+    texts = ['[spotify.play(artist="Taylor Swift", duration=20), spotify.play(artist="Maroon 5", duration=15)]',
+             "```[not python(]```", "Sorry, I can't."]
+    model = ScriptedModel(replies=[{"content": t} for t in texts])
+    _, predictions, verdicts, _ = api.bench_bfcl(model, data, categories=["parallel"], limit=3)
+    assert items[0].id == "parallel_0" and predictions["parallel_0"] == texts[0]
+    assert [v.label for v in verdicts] == ["correct", "incorrect", "incorrect"]
+    assert verdicts[1].reason == "ast_decoder:decoder_failed"
+    assert "not Python call syntax" in verdicts[1].raw["errors"][0]
+
+
+def test_relevance_and_irrelevance_are_scored(data, tmp_path):
+    """irrelevance: right when no valid call; live_relevance (no possible answers): right with at least one call."""
+    source = bfcl.read_items(data / "BFCL_v4_irrelevance.json")[:2]
+    questions = tmp_path / "BFCL_v4_live_relevance.json"
+    questions.write_text("".join(json.dumps({"id": f"live_relevance_{i}-{i}-0", "question": [item.messages],
+                                             "function": item.functions}) + "\n" for i, item in enumerate(source)))
+    items = bfcl.read_items(questions)
+    assert [i.category for i in items] == ["relevance", "relevance"] and items[0].ground_truth is None
+    name = source[0].functions[0]["name"]
+    rel = api.ast_verdicts(items, {items[0].id: f"[{name}(x=1)]", items[1].id: "I don't know."})
+    assert [v.label for v in rel] == ["correct", "incorrect"] and rel[1].reason == "relevance:no_call"
+    irr_items = bfcl.read_items(data / "BFCL_v4_irrelevance.json")[:3]
+    irr = api.ast_verdicts(irr_items, {irr_items[0].id: "[]", irr_items[1].id: f"{name}(y='a')",
+                                       irr_items[2].id: [{name: {}}]})
+    assert [v.label for v in irr] == ["correct", "incorrect", "incorrect"]
+
+
+def test_eval_ast_reads_bfcl_result_files(data, tmp_path):
+    """BFCL's own result files: text for prompting models, {name: JSON string} for function-calling ones."""
+    items = bfcl.read_items(data / "BFCL_v4_simple_python.json")[:3]
+    preds = tmp_path / "result.jsonl"
+    lines = [{"id": items[0].id, "result": "[calculate_triangle_area(base=10, height=5)]"},
+             {"id": items[1].id, "result": [{"math.factorial": '{"number": 5}'}]},
+             {"id": items[2].id, "result": [{"math.hypot": "{not json"}]}]
+    preds.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "ast"
+    assert main(["eval", "ast", "--predictions", str(preds), "--answers",
+                 str(data / "possible_answer/BFCL_v4_simple_python.json"), "--matching", "bipartite",
+                 "-o", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    rows = {r["query_id"]: r for r in report["rows"]}
+    assert [rows[i.id]["majority"] for i in items] == ["correct", "correct", "incorrect"]
+    assert rows[items[2].id]["reason"] == "ast_decoder:decoder_failed"
+
+
+def test_unknown_matching_is_a_clear_error(data, tmp_path, capsys):
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text('{"id": "parallel_0", "result": []}\n')
+    code = main(["eval", "ast", "--predictions", str(preds), "--answers",
+                 str(data / "possible_answer/BFCL_v4_parallel.json"), "--matching", "greedy",
+                 "-o", str(tmp_path / "o")])
+    assert code == 2 and "--matching must be one of bfcl, bipartite" in capsys.readouterr().err

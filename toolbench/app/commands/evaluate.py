@@ -180,24 +180,38 @@ def exact_command(
     _finish(target, "exact", results, merged_groups(loaded, query_list), {"rel_tol": rel_tol}, seed)
 
 
+MATCHING_HELP = ("How parallel calls meet their ground truths: bfcl (the leaderboard's: each expected call takes the "
+                 "first unused call that passes) or bipartite (a maximum matching).")
+
+
+def _check_matching(matching: str) -> None:
+    from evaluator.ast_check import MATCHINGS
+    from toolbench.errors import InputError
+
+    if matching not in MATCHINGS:
+        raise InputError(f"--matching must be one of {', '.join(MATCHINGS)}, got {matching!r}")
+
+
 def ast_command(
     predictions: Path = typer.Option(..., help="Predictions JSONL: {id, result: [{name: args}]} or {id, tool_calls}."),
     answers: Path = typer.Option(..., help="BFCL possible-answer file (JSON Lines)."),
     questions: Path | None = typer.Option(None, help="BFCL question file (default: beside possible_answer/)."),
+    matching: str = typer.Option("bfcl", help=MATCHING_HELP),
     out: Path | None = typer.Option(None, "--out", "-o"),
     seed: int = common.REPORT_SEED,
 ) -> None:
-    """BFCL-style AST check of function calls against possible answers."""
+    """BFCL's AST check of function calls (or raw text like [f(a=1)]) against possible answers."""
     from evaluator import api, bfcl
     from evaluator.report import RunResult
 
+    _check_matching(matching)
     question_file = questions or answers.parent.parent / answers.name
     items = bfcl.read_items(question_file, bfcl.read_answers(answers))
-    verdicts = api.ast_verdicts(items, bfcl.read_predictions(predictions))
+    verdicts = api.ast_verdicts(items, bfcl.read_predictions(predictions), matching)
     groups = {i.id: i.category for i in items}
     target = _out_dir(out, "ast", [predictions.stem])
     _finish(target, "ast", [RunResult(predictions.stem, verdicts)], groups,
-            {"questions": str(question_file), "answers": str(answers)}, seed)
+            {"questions": str(question_file), "answers": str(answers), "matching": matching}, seed)
 
 
 def retrieval_command(
@@ -227,6 +241,7 @@ def bfcl_command(
     data: Path = typer.Option(..., "--data", help="Folder with BFCL_*.json and possible_answer/."),
     category: list[str] = typer.Option(None, "--category", "-c", help="Only these categories (e.g. simple_python)."),
     limit: int | None = typer.Option(None, min=0, help="First N items of each file."),
+    matching: str = typer.Option("bfcl", help=MATCHING_HELP),
     out: Path | None = typer.Option(None, "--out", "-o"),
     seed: int = common.REPORT_SEED,
 ) -> None:
@@ -235,16 +250,18 @@ def bfcl_command(
     from evaluator.report import RunResult
     from toolbench.store import write_jsonl
 
+    _check_matching(matching)
     name = _safe(model)
     target = _out_dir(out, "bfcl", [name])
     with common.count_progress("BFCL") as progress:
         items, predictions, verdicts, usage = api.bench_bfcl(
             model, data, categories=category or None, limit=limit, resume=target / "predictions.partial.jsonl",
-            progress=progress)
+            progress=progress, matching=matching)
     write_jsonl(target / "predictions.jsonl", ({"id": i.id, "result": predictions[i.id]} for i in items))
     metrics = {"llm_calls": usage.llm_calls, "tokens": usage.total_tokens}
     _finish(target, "ast", [RunResult(model, verdicts, metrics=metrics)], {i.id: i.category for i in items},
-            {"model": model, "data": str(data), "limit": limit, "categories": category or []}, seed)
+            {"model": model, "data": str(data), "limit": limit, "categories": category or [], "matching": matching},
+            seed)
 
 
 def report_command(
