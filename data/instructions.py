@@ -31,6 +31,7 @@ from typing import Any
 from toolbench.catalog import Catalog
 from toolbench.config import Config, require
 from toolbench.errors import ConfigError
+from toolbench.shards import Shard
 from toolbench.types import Message, Query
 
 logger = logging.getLogger(__name__)
@@ -242,26 +243,33 @@ def _reason_key(problem: str) -> str:
 
 def generate_instructions(
     model: Any, catalog: Catalog, config: InstructionConfig, *, seeds: list[dict[str, Any]] | None = None,
-    id_prefix: str = "gen", progress: Callable[[int, int], None] | None = None,
+    id_prefix: str = "gen", progress: Callable[[int, int], None] | None = None, shard: Shard | None = None,
 ) -> GenerationResult:
     """Run ``config.prompts`` generation prompts through ``model`` and validate the replies.
 
-    ``progress(done, total)`` is called after each prompt.
+    ``progress(done, total)`` is called after each prompt. With ``shard`` only the prompts
+    whose number is that shard's are sent (:mod:`toolbench.shards`); every prompt's APIs are
+    still drawn, so a prompt is the same whatever the sharding, and ids name the prompt
+    (``gen-G1-p17-0``) so shards never clash. Duplicates are then rejected within a shard only.
     """
     rng = random.Random(config.seed)
     pool = default_seeds() if seeds is None else seeds
     result = GenerationResult([], {})
     seen: set[str] = set()
     group = MODES[config.mode]
+    total = sum(1 for n in range(config.prompts) if shard is None or shard.has(str(n)))
     for number in range(config.prompts):
         sampled = sample_apis(catalog, config, rng, number)
         chosen_seeds = rng.sample(pool, min(len(pool), config.seeds))
+        if shard is not None and not shard.has(str(number)):
+            continue
         prompt = build_prompt(catalog, sampled, config, chosen_seeds)
         reply = model.generate([Message("user", prompt)])
         result.prompts += 1
         items = parse_instructions(reply.content or "")
         if not items:
             result.rejected["unparsable reply"] = result.rejected.get("unparsable reply", 0) + 1
+        accepted = 0
         for item in items:
             problem, relevant = validate_instruction(item, catalog, sampled, config, seen)
             if problem:
@@ -270,12 +278,14 @@ def generate_instructions(
                 logger.debug("prompt %d: rejected (%s): %s", number, problem, item)
                 continue
             seen.add(normalise_query(item["query"]))
-            query_id = f"{id_prefix}-{group}-{len(result.queries)}"
+            query_id = (f"{id_prefix}-{group}-p{number}-{accepted}" if shard is not None
+                        else f"{id_prefix}-{group}-{len(result.queries)}")
+            accepted += 1
             result.queries.append(Query(query_id, item["query"].strip(), api_ids=list(sampled),
                                         relevant_api_ids=relevant, group=group,
                                         extra={"source": "generated", "prompt": number}))
         if progress is not None:
-            progress(number + 1, config.prompts)
+            progress(result.prompts, total)
     return result
 
 

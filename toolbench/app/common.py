@@ -39,6 +39,8 @@ WORKERS_HELP = ("Parallel judge calls (0 = the model's hint: 8 for a local hf mo
 MODEL_OPTION = typer.Option([], "--model-option", help="Backend option KEY=VALUE (repeatable).")
 EXECUTOR_OPTION = typer.Option([], "--option", "-o", help="Executor option KEY=VALUE (repeatable).")
 RUN_FORMAT = typer.Option("auto", "--format", help=FORMAT_HELP)
+SHARD_OPTION = typer.Option("", "--shard", help="Only shard I of N (I/N, e.g. 2/8): a fixed split by a hash "
+                            "of the query id, for one job per machine; merge with `toolbench runs merge`.")
 
 JUDGE_MODEL = typer.Option(None, "--judge-model", "-j", help=JUDGE_HELP)
 JUDGINGS = typer.Option(1, "--judgings", "-n", min=1, help="Judgings per answer (SoPR = mean ± std).")

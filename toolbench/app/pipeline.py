@@ -88,6 +88,18 @@ def select_queries(section: QueriesSection) -> list[Query]:
     return queries
 
 
+def shard_queries(queries: list[Query], spec: str) -> list[Query]:
+    """The share of ``queries`` of shard ``spec`` (``i/n``; ``""`` = all of them)."""
+    from toolbench.shards import parse_shard
+
+    part = parse_shard(spec)
+    if part is None:
+        return queries
+    selected = part.select(queries, lambda q: q.query_id)
+    logger.info("shard %s: %d of %d queries", part, len(selected), len(queries))
+    return selected
+
+
 def in_group(group: str, wanted: str) -> bool:
     """Whether ``group`` is ``wanted`` or one of its variants (``G1_tool`` is in G1; G10 is not).
 
@@ -189,7 +201,7 @@ class Pipeline:
         self.out.mkdir(parents=True, exist_ok=True)
         save_config(self.out, config, "run_config.json")
         catalog = build_catalog(config.catalog)
-        queries = select_queries(config.queries)
+        queries = shard_queries(select_queries(config.queries), config.shard)
         wants_index = needs_index(config.index, queries) or (config.train is not None and config.index.kind != "none")
         index = prepare_index(config.index, catalog, self.out / "index") if wants_index else None
         executor = self._executor(catalog)

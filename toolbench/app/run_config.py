@@ -193,8 +193,14 @@ class RunConfig(Config):
     judges: JudgeSettings = field(default_factory=JudgeSettings)
     tuned: TunedSection = field(default_factory=TunedSection)
     train: TrainSection | None = None
+    shard: str = ""  # "i/n" (``toolbench run --shard``): plan and judge only this share of the queries
 
     def validate(self) -> None:
+        from toolbench.shards import parse_shard
+
+        parse_shard(self.shard)
+        require(not (self.shard and self.train), "--shard splits the evaluation: train once without it, then "
+                "give the trained adapter as [tuned]")
         require(bool(re.fullmatch(r"[A-Za-z0-9_.-]+", self.name)), f"run name {self.name!r}: use letters, digits, _.-")
         require("win" not in self.judges.names or self.reference.enabled or self.compares_students,
                 "the win judge needs a [reference], [tuned] or [train]")

@@ -21,6 +21,7 @@ from toolbench.app.common import (
     MODEL_OPTION,
     RUN_FORMAT,
     RUNS_HELP,
+    SHARD_OPTION,
     close_model,
     count_progress,
     open_executor,
@@ -163,6 +164,7 @@ def solutions(
 @data_app.command("instructions")
 def instructions(
     model: str = typer.Option(..., "--model", help="Model spec that writes instructions, e.g. openai:gpt-4o-mini."),
+    model_option: list[str] = MODEL_OPTION,
     out: Path = typer.Option(..., "--out", help="Output directory (queries.jsonl, queries_toolbench.json)."),
     catalog_path: list[Path] = typer.Option(None, "--catalog", help="Catalog (default: the built-in world)."),
     mode: str = typer.Option("single", help="single (G1), category (G2) or cross (G3)."),
@@ -172,6 +174,7 @@ def instructions(
                                     "(retriever pseudo-queries for the whole catalog)."),
     seeds_file: Path | None = typer.Option(None, "--seeds", help="JSON list of seed examples {query, related_apis}."),
     seed: int = typer.Option(0, help="Seed of the API sampling."),
+    shard: str = SHARD_OPTION,
     cache: str | None = typer.Option(None, "--cache", help="LLM-call cache (default OUT/llm_cache.sqlite, so a "
                                      "rerun after an interruption replays finished prompts; '' turns it off)."),
 ) -> None:
@@ -180,8 +183,10 @@ def instructions(
     from toolbench.config import save_config
     from toolbench.models import load_chat_model
     from toolbench.models.cache import cache_path_from
+    from toolbench.shards import parse_shard
     from toolbench.store import atomic_write_json, read_json
 
+    part = parse_shard(shard)  # by prompt number; query ids then name their prompt, so shards never clash
     catalog = resolve_catalog(catalog_path).catalog
     if every_tool and prompts == 0:
         prompts = len(catalog.tools())
@@ -190,13 +195,14 @@ def instructions(
     out.mkdir(parents=True, exist_ok=True)
     if cache is None:
         cache = cache_path_from(None) or str(out / "llm_cache.sqlite")
-    llm = load_chat_model(model, cache=cache)
+    llm = load_chat_model(model, cache=cache, **parse_options(model_option, "--model-option"))
     with count_progress("prompts", config.prompts) as progress:
-        result = generate_instructions(llm, catalog, config, seeds=seeds, progress=progress)
+        result = generate_instructions(llm, catalog, config, seeds=seeds, progress=progress, shard=part)
     write_queries(out, result.queries, catalog)
     atomic_write_json(out / "generation_stats.json", result.summary())
-    save_config(out, {**config.to_dict(), "model": model})
-    typer.echo(f"{len(result.queries)} instructions accepted, rejected: {result.rejected} → {out}")
+    save_config(out, {**config.to_dict(), "model": model, "shard": str(part or "")})
+    where = f"shard {part}: " if part else ""
+    typer.echo(f"{where}{len(result.queries)} instructions accepted, rejected: {result.rejected} → {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import typer
 
-from toolbench.app.common import MODEL_OPTION, open_executor, parse_options, planning_progress, resolve_catalog
+from toolbench.app.common import (
+    MODEL_OPTION,
+    SHARD_OPTION,
+    open_executor,
+    parse_options,
+    planning_progress,
+    resolve_catalog,
+)
 
 
 def plan_command(
@@ -32,6 +39,7 @@ def plan_command(
     prompt: str = typer.Option("toolbench", "--prompt", help="Prompt variant: toolbench | default."),
     concurrency: int = typer.Option(8, "--concurrency", "-j", min=1, help="Queries in flight."),
     limit: int = typer.Option(0, "--limit", min=0, help="Plan only the first N queries (0 = all)."),
+    shard: str = SHARD_OPTION,
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(..., "--out", "-o", help="Run directory (resumed when it exists)."),
     toolbench_answers: bool = typer.Option(False, "--toolbench-answers",
@@ -43,13 +51,17 @@ def plan_command(
     from planner.runner import run_queries
     from toolbench.catalog.queries import load_queries
     from toolbench.models import load_chat_model
+    from toolbench.shards import parse_shard
 
+    part = parse_shard(shard)
     config = PlannerConfig(method=method, width=width, n_chains=n_chains, max_actions=max_actions,
                            toolbench_depth=toolbench_depth, max_llm_calls=max_llm_calls, prompt=prompt, seed=seed)
     resolved = resolve_catalog(catalog, default=("builtin",) if executor == "builtin" else ())
     cat = resolved.catalog
     items = load_queries(queries, cat)
     items = items[:limit] if limit else items
+    if part is not None:
+        items = part.select(items, lambda q: q.query_id)
     idx = None
     if index is not None:
         from retriever.indexes import load_index
@@ -62,7 +74,8 @@ def plan_command(
             stats = run_queries(items, cat, chat, runner, config, out, index=idx, k=k, always_retrieve=always_retrieve,
                                 concurrency=concurrency, progress=stage("plan", len(items)),
                                 extra_config={"queries_file": str(queries), "catalog": catalog, "model_spec": model,
-                                              "executor_kind": executor, "index": str(index or "")},
+                                              "executor_kind": executor, "index": str(index or ""),
+                                              "shard": str(part or "")},
                                 force=force)
     finally:
         runner.close()
@@ -70,8 +83,10 @@ def plan_command(
         from toolbench.store.run_io import read_run, write_run
 
         write_run(out / "answers", read_run(out), "toolbench", config.method_label)
-    typer.echo(f"{stats.done} planned ({stats.skipped} already done): solved {stats.solved}, gave up {stats.gave_up}, "
-               f"errors {stats.errors}; LLM calls {stats.llm_calls}, tokens {stats.tokens:,} → {out}")
+    where = f"shard {part}: " if part else ""
+    typer.echo(f"{where}{stats.done} planned ({stats.skipped} already done): solved {stats.solved}, "
+               f"gave up {stats.gave_up}, errors {stats.errors}; LLM calls {stats.llm_calls}, "
+               f"tokens {stats.tokens:,} → {out}")
 
 
 def convert_command(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from toolbench.app.common import planning_progress
+from toolbench.app.common import SHARD_OPTION, planning_progress
 
 if TYPE_CHECKING:
     from toolbench.app.pipeline import PipelineResult
@@ -97,6 +97,7 @@ def _show(result: Any, seconds: float, *, by_group: bool = False) -> None:
 def run_command(
     config: Path = typer.Argument(..., exists=True, dir_okay=False, help="TOML file describing the job."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Run directory (overrides the config's `out`)."),
+    shard: str = SHARD_OPTION,
 ) -> None:
     """Index a catalog, plan the instructions, judge and report — all from CONFIG.
 
@@ -107,6 +108,8 @@ def run_command(
 
     start = time.monotonic()
     run_config = load_run_config(config, out=str(out) if out else None)
+    if shard:
+        run_config = run_config.replace(shard=shard)
     result = execute(run_config)
     _show(result, time.monotonic() - start, by_group=run_config.compares_students)
 
