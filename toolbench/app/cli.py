@@ -25,6 +25,7 @@ from toolbench.app.commands import (
     plan,
     retrieval,
     run,
+    runs,
     toolformer,
     tools,
     view,
@@ -32,7 +33,7 @@ from toolbench.app.commands import (
 from toolbench.errors import ToolbenchError
 from toolbench.secrets import RedactingFilter
 
-COMMANDS = (catalog, retrieval, tools, chat, plan, evaluate, view, data, finetune, toolformer, run)
+COMMANDS = (catalog, retrieval, tools, chat, plan, evaluate, view, data, finetune, toolformer, run, runs)
 
 app = typer.Typer(
     name="toolbench",

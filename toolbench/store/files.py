@@ -60,13 +60,20 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
     The file gets the usual permissions (0666 less the umask), not mkstemp's 0600.
     """
+    return atomic_write_lines(path, [text])
+
+
+def atomic_write_lines(path: str | Path, chunks: Iterable[str]) -> Path:
+    """Write ``chunks`` one after the other to ``path`` atomically, holding one at a time
+    (temp file + fsync + rename; the usual permissions, 0666 less the umask)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -110,8 +117,8 @@ def dumps_record(record: dict[str, Any]) -> str:
 
 
 def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> Path:
-    """Write versioned records to ``path`` atomically."""
-    return atomic_write_text(path, "".join(dumps_record(r) + "\n" for r in records))
+    """Write versioned records to ``path`` atomically, one at a time (memory stays flat)."""
+    return atomic_write_lines(path, (dumps_record(r) + "\n" for r in records))
 
 
 def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:

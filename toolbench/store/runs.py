@@ -133,6 +133,11 @@ class RunDir:
         return write_jsonl(self.path / TRAJECTORIES, (t.to_dict() for t in self.iter_results()))
 
 
+def read_result(path: Path) -> dict[str, Any] | None:
+    """The record of one result file when it parses as a trajectory; ``None`` (logged) for anything else."""
+    return _read_result(path)
+
+
 def _read_result(path: Path) -> dict[str, Any] | None:
     """A result record that parses as a trajectory; ``None`` (logged) for anything else."""
     try:
