@@ -6,9 +6,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from bfcl_rules import CASES
 
 from evaluator import bfcl
-from evaluator.ast_check import check_call, check_item, ground_truth_output
+from evaluator.ast_check import category_of, check_call, check_item, ground_truth_output
 
 CATEGORIES = ["simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance"]
 
@@ -131,3 +132,11 @@ def test_parallel_matching_bfcl_greedy_by_default_bipartite_on_request():
     assert check_item([fn], list(reversed(output)), truth, "parallel").valid
     with pytest.raises(ValueError, match="matching"):
         check_item([fn], output, truth, "parallel", matching="hungarian")
+
+
+@pytest.mark.parametrize(("rule", "category", "functions", "truth", "output", "valid"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_bfcl_rules(rule, category, functions, truth, output, valid):
+    """One hand-checked case per rule of BFCL's checker (see tests/bfcl_rules.py)."""
+    result = check_item(functions, output, truth, category_of(f"{category}_0"))
+    assert result.valid is valid, (rule, result.error_type, result.errors)
