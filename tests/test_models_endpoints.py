@@ -155,3 +155,22 @@ def test_pool_prefers_fewest_outstanding_then_rotates():
     assert pool.acquire().url == "b"  # the only one with nothing in flight
     with pytest.raises(LookupError):
         pool.acquire(exclude=pool.endpoints)
+
+
+def test_plan_cli_spreads_queries_over_two_servers(two, tmp_path, capsys):
+    import json
+
+    from toolbench.app.cli import main
+
+    a, b = two
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("".join(json.dumps({"schema_version": 1, "query_id": str(i), "query": f"q{i}",
+                                            "api_ids": ["Mathematics::Calculator::calculator"]}) + "\n"
+                               for i in range(8)))
+    code = main(["plan", str(queries), "--executor", "builtin", "--method", "cot", "--max-actions", "1",
+                 "--model", "openai:m", "--model-option", f"base_url={a.base_url},{b.base_url}", "-j", "4",
+                 "--out", str(tmp_path / "run")])
+    out = capsys.readouterr().out
+    assert code == 0 and "8 planned" in out and "errors 0" in out
+    assert f"servers: {a.base_url} " in out and f"; {b.base_url} " in out
+    assert len(a.requests) + len(b.requests) >= 8 and min(len(a.requests), len(b.requests)) >= 2

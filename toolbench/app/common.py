@@ -199,6 +199,20 @@ def count_progress(label: str, total: int | None = None) -> Iterator[Callable[[i
         yield lambda done, count: bar.update(task, completed=done, total=count)
 
 
+def server_counts(model: Any) -> str:
+    """One line of per-server counts for a model with several servers ('' otherwise).
+
+    >>> class M:
+    ...     def stats(self): return {"endpoints": {"http://a/v1": {"calls": 3, "requests": 4, "failures": 1}}}
+    >>> server_counts(M())
+    'servers: http://a/v1 3 calls, 4 requests, 1 failures'
+    """
+    stats = model.stats() if callable(getattr(model, "stats", None)) else {}
+    endpoints = stats.get("endpoints") or {}
+    return "servers: " + "; ".join(f"{url} {c['calls']} calls, {c['requests']} requests, {c['failures']} failures"
+                                   for url, c in endpoints.items()) if endpoints else ""
+
+
 def close_model(model: Any) -> None:
     """Release a chat model's resources (a local model's batching thread) when it has ``close``."""
     close = getattr(model, "close", None)

@@ -17,6 +17,7 @@ from toolbench.app.common import (
     parse_options,
     planning_progress,
     resolve_catalog,
+    server_counts,
 )
 
 
@@ -87,6 +88,8 @@ def plan_command(
     typer.echo(f"{where}{stats.done} planned ({stats.skipped} already done): solved {stats.solved}, "
                f"gave up {stats.gave_up}, errors {stats.errors}; LLM calls {stats.llm_calls}, "
                f"tokens {stats.tokens:,} → {out}")
+    if server_counts(chat):
+        typer.echo(server_counts(chat))
 
 
 def convert_command(
