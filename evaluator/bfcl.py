@@ -138,11 +138,29 @@ def read_items(question_file: str | Path, answers: dict[str, list[dict[str, Any]
             turns, functions, item_id = record["question"], record["function"], str(record["id"])
         except KeyError as exc:
             raise InputError(f"missing field {exc}", path=str(question_file), record=number) from exc
+        if reason := unsupported(item_id):
+            raise InputError(f"{item_id}: {reason}", path=str(question_file), record=number)
         item = BfclItem(item_id, list(turns[0]) if turns else [], list(functions), answers.get(item_id))
         if item.ground_truth is None and item.category not in (IRRELEVANCE, RELEVANCE):
             raise InputError(f"no ground truth for {item_id}", path=str(question_file), record=number)
         items.append(item)
     return items
+
+
+def unsupported(item_id: str) -> str | None:
+    """Why an item of a BFCL category this checker does not cover is refused (None: covered).
+
+    >>> unsupported("simple_java_3")
+    'Java/JavaScript categories are not supported (BFCL converts their values with its own type converters)'
+    >>> unsupported("multi_turn_base_0")[:30], unsupported("live_simple_0-0-0") is None
+    ('multi-turn and agentic categor', True)
+    """
+    name = re.sub(r"_\d+(-[\w-]+)?$", "", item_id)
+    if re.search(r"_java(script)?$", name):
+        return "Java/JavaScript categories are not supported (BFCL converts their values with its own type converters)"
+    if name.startswith(("multi_turn", "memory", "web_search", "format_sensitivity")):
+        return "multi-turn and agentic categories are not supported (only single-turn AST and relevance ones)"
+    return None
 
 
 def json_schema(schema: Any) -> Any:

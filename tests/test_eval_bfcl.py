@@ -172,3 +172,16 @@ def test_unknown_matching_is_a_clear_error(data, tmp_path, capsys):
                  str(data / "possible_answer/BFCL_v4_parallel.json"), "--matching", "greedy",
                  "-o", str(tmp_path / "o")])
     assert code == 2 and "--matching must be one of bfcl, bipartite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("item_id", ["simple_java_0", "simple_javascript_2", "multi_turn_base_0"])
+def test_uncovered_categories_are_refused(tmp_path, capsys, item_id):
+    questions = tmp_path / "BFCL_v4_x.json"
+    questions.write_text(json.dumps({"id": item_id, "question": [[]], "function": []}) + "\n")
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({"id": item_id, "result": []}) + "\n")
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"id": item_id, "ground_truth": []}) + "\n")
+    code = main(["eval", "ast", "--predictions", str(preds), "--answers", str(answers), "--questions", str(questions),
+                 "-o", str(tmp_path / "o")])
+    assert code == 2 and "not supported" in capsys.readouterr().err
