@@ -280,6 +280,16 @@ def test_build_executor_errors() -> None:
         make(isolation="container")
 
 
+@pytest.mark.parametrize("option, value", [
+    ("timeout", "abc"), ("timeout", float("inf")), ("timeout", "1e400"), ("timeout", float("nan")), ("timeout", 0),
+    ("timeout", True), ("max_observation_chars", 0), ("max_observation_chars", -5), ("max_observation_chars", "x"),
+])
+def test_limits_are_finite_and_positive(option: str, value: object) -> None:
+    """A timeout or size that is not a finite number > 0 is a ConfigError (the CLI's one line, exit 2)."""
+    with pytest.raises(ConfigError, match=f"{option} must be a finite number > 0"):
+        make(**{option: value})
+
+
 def test_async_tools_run_to_completion() -> None:
     import asyncio
 

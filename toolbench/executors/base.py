@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import abc
 import logging
+import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from toolbench.catalog import Catalog
@@ -74,6 +76,25 @@ class ToolFailure(Exception):
         return (type(self), (str(self), self.status, self.provenance))
 
 
+def checked_limit(name: str, value: Any, kind: Callable[[Any], float]) -> float:
+    """``value`` as a finite number > 0 (a timeout, a size), else a :class:`ConfigError` naming it.
+
+    >>> checked_limit("timeout", "2.5", float), checked_limit("max_observation_chars", 100, int)
+    (2.5, 100)
+    >>> checked_limit("timeout", "nan", float)
+    Traceback (most recent call last):
+    ...
+    toolbench.errors.ConfigError: timeout must be a finite number > 0, not 'nan'
+    """
+    try:
+        number = None if isinstance(value, bool) else kind(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or not math.isfinite(number) or not number > 0:  # NaN and inf too: calls stay bounded
+        raise ConfigError(f"{name} must be a finite number > 0, not {value!r}")
+    return number
+
+
 class CatalogExecutor(Executor):
     """The shared pipeline; subclasses implement :meth:`execute`.
 
@@ -91,11 +112,9 @@ class CatalogExecutor(Executor):
         max_observation_chars: int = DEFAULT_MAX_CHARS,
         coerce: bool = True,
     ) -> None:
-        if not timeout or not float(timeout) > 0:  # also refuses NaN
-            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}")
         self.catalog = catalog
-        self.timeout = float(timeout)
-        self.max_observation_chars = int(max_observation_chars)
+        self.timeout = checked_limit("timeout", timeout, float)
+        self.max_observation_chars = int(checked_limit("max_observation_chars", max_observation_chars, int))
         self.coerce = coerce
         self._counts: Counter[str] = Counter()
         self._seconds = 0.0
