@@ -164,6 +164,7 @@ def test_server_garbage_and_down(server: str) -> None:
     ("::1", False), ("fe80::1", False), ("fd00::1", False), ("::ffff:127.0.0.1", False), ("::ffff:8.8.8.8", True),
     ("2002:7f00:1::", False), ("2002:a9fe:a9fe::", False), ("2002:808:808::", True),
     ("64:ff9b::a9fe:a9fe", False), ("64:ff9b::808:808", True), ("224.0.0.1", False), ("ff02::1", False),
+    ("::127.0.0.1", False), ("::169.254.169.254", False), ("::10.0.0.1", False),  # IPv4-compatible (::/96)
 ])
 def test_only_globally_routable_addresses_pass(address: str, routable: bool) -> None:
     import ipaddress

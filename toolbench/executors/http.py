@@ -47,22 +47,25 @@ _HTTP_STATUS = {401: ObservationStatus.UNAUTHORIZED, 403: ObservationStatus.NOT_
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (RFC 4291), :: and ::1 among them
 _IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def is_global_address(ip: _IP) -> bool:
-    """Whether ``ip`` is globally routable (IPv4 inside mapped, 6to4, NAT64 or Teredo included).
+    """Whether ``ip`` is globally routable (IPv4 inside mapped, compatible, 6to4, NAT64 or Teredo included).
 
     >>> [is_global_address(ipaddress.ip_address(a)) for a in ("8.8.8.8", "100.100.100.200", "10.0.0.1")]
     [True, False, False]
     >>> [is_global_address(ipaddress.ip_address(a)) for a in ("::ffff:127.0.0.1", "2002:a00:1::", "64:ff9b::a9fe:a9fe")]
     [False, False, False]
+    >>> [is_global_address(ipaddress.ip_address(a)) for a in ("::127.0.0.1", "::1", "::8.8.8.8")]
+    [False, False, True]
     """
     if isinstance(ip, ipaddress.IPv6Address):
         embedded: list[ipaddress.IPv4Address] = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
         if ip.teredo is not None:
             embedded.extend(ip.teredo)
-        if ip in _NAT64:
+        if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
             embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
         if ip in _NAT64_LOCAL or any(not is_global_address(a) for a in embedded):
             return False
