@@ -66,6 +66,7 @@ def test_export_openai_and_toolbench(tmp_path: Path, capsys: pytest.CaptureFixtu
         ('[{"category_name": "C", "tool_name": "T", "api_name": 5}]', "record 1: field api_name: expected a string"),
         ("[{", "invalid JSON at line 1 column 3"),
         ('{"what": 1}', "unknown catalog format"),
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str,

@@ -79,6 +79,12 @@ def test_read_json_errors(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(InputError, match="not UTF-8"):
         read_json(path)
+    path.write_text("[" * 100_000 + "]" * 100_000)  # json raises RecursionError: an input error, not a traceback
+    with pytest.raises(InputError, match="x.json: JSON nested too deeply"):
+        read_json(path)
+    path.write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(InputError, match="x.json: record 1: JSON nested too deeply"):
+        read_jsonl(path)
 
 
 HOSTILE_NAMES = ["../../x", "/abs/x", "a\x00b", "q" * 300, "Ünïcødé/名前", "", ".", "..", ".hidden", "C:\\win", "a b"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toolbench.errors import InputError
+from toolbench.store.files import TOO_DEEP
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def _parse_lines(path: Path, text: str) -> Document:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", path=str(path), record=number) from exc
+        except RecursionError:
+            raise InputError(TOO_DEEP, path=str(path), record=number) from None
         lines.append(number)
     return Document(path, records, tuple(lines))
 
@@ -146,3 +149,5 @@ def read_document(path: str | Path) -> Document:
         if exc.msg == "Extra data" and text.lstrip().startswith("{"):
             return _parse_lines(path, text)
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})", path=str(path)) from exc
+    except RecursionError:
+        raise InputError(TOO_DEEP, path=str(path)) from None

@@ -20,6 +20,7 @@ from toolbench.errors import InputError, SchemaVersionError
 from toolbench.types import SCHEMA_VERSION
 
 MAX_NAME = 100
+TOO_DEEP = "JSON nested too deeply to read"  # json raises RecursionError past ~1000 levels
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -150,6 +151,8 @@ def iter_numbered_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"invalid JSON ({exc.msg})", path=str(path), record=number) from exc
+            except RecursionError:
+                raise InputError(TOO_DEEP, path=str(path), record=number) from None
             if not isinstance(record, dict):
                 raise InputError("expected a JSON object", path=str(path), record=number)
             yield number, record
@@ -179,3 +182,5 @@ def read_json(path: str | Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})", path=str(path)) from exc
+    except RecursionError:
+        raise InputError(TOO_DEEP, path=str(path)) from None
