@@ -290,6 +290,15 @@ def test_limits_are_finite_and_positive(option: str, value: object) -> None:
         make(**{option: value})
 
 
+def test_a_tool_module_that_fails_at_import_is_an_input_error(tmp_path: Path) -> None:
+    from toolbench.errors import InputError
+
+    for text in ("raise RuntimeError('boom')\n", "import sys\nsys.exit(3)\n"):
+        (tmp_path / "bad_tools.py").write_text(text)
+        with pytest.raises(InputError, match="bad_tools.py: importing failed"):
+            make(modules=[str(tmp_path / "bad_tools.py")])
+
+
 def test_async_tools_run_to_completion() -> None:
     import asyncio
 

@@ -320,6 +320,8 @@ def test_python_bad_targets(tmp_path: Path) -> None:
         load_specs(f"{write(tmp_path / 'ok.py', PY_TOOLS)}:missing")
     with pytest.raises(InputError, match="cannot import module"):
         load_specs("no_such_module_xyz:f", fmt="python")
+    with pytest.raises(InputError, match=r"importing failed \(SystemExit: 3\)"):  # not an exit of the CLI
+        load_catalog(write(tmp_path / "exits.py", "import sys\nsys.exit(3)\n"))
 
 
 # --- the shared data ----------------------------------------------------------------

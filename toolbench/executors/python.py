@@ -84,7 +84,10 @@ def load_module(name_or_path: str) -> ModuleType:
         if spec is None or spec.loader is None:
             raise InputError("cannot load this Python file", path=str(path))
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except (Exception, SystemExit) as exc:
+            raise InputError(f"importing failed ({type(exc).__name__}: {exc})", path=str(path)) from exc
         return module
     try:
         return importlib.import_module(name_or_path)

@@ -44,7 +44,7 @@ def _import_file(path: Path) -> types.ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a module that calls sys.exit() at import is bad input too
         sys.modules.pop(name, None)
         raise InputError(f"importing failed ({type(exc).__name__}: {exc})", path=str(path)) from exc
     return module
@@ -58,7 +58,7 @@ def _import(target: str) -> types.ModuleType:
         return _import_file(path)
     try:
         return importlib.import_module(target)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise InputError(f"cannot import module ({type(exc).__name__}: {exc})", path=target) from exc
 
 
