@@ -4,7 +4,8 @@
     query) against the project's local OpenAI-compatible server answering every completion
     after ``--latency`` seconds (default 0.2), at concurrency 1, 4 and 16. Reports wall time,
     queries/s and the speed-up over concurrency 1 as a fraction of the ideal (target ≥ 0.8
-    at 16).
+    at 16). ``--replicas N`` serves the model from N local servers given as one ``base_url``
+    list (each row then has the calls each server got).
 (b) Cost and solved fraction of ``cot`` vs ``dfsdt`` with the embedded SmolLM2-135M
     (``hf:smollm2``) on the first ``--g1`` visible StableToolBench G1-instruction queries
     with the virtual executor: LLM calls, tokens, API calls and seconds per query, and the
@@ -12,6 +13,7 @@
     ``--g1`` and budgets on a laptop.
 
     python benchmarks/planning.py throughput --queries 100
+    python benchmarks/planning.py throughput --queries 200 --latency 0.05 --levels 1,16,64 --replicas 2
     python benchmarks/planning.py methods --g1 5 --max-llm-calls 12 --max-actions 3
 """
 
@@ -34,8 +36,10 @@ from planner.runner import run_queries  # noqa: E402
 from toolbench.types import Query  # noqa: E402
 
 
-def throughput(n_queries: int, latency: float, levels: list[int]) -> list[dict[str, Any]]:
-    """(a): wall time per concurrency level against a local server with fixed latency."""
+def throughput(n_queries: int, latency: float, levels: list[int], replicas: int = 1) -> list[dict[str, Any]]:
+    """(a): wall time per concurrency level against ``replicas`` local servers with fixed latency."""
+    import contextlib
+
     from tests.planner_fakes import tool_catalog
     from toolbench.executors import build_executor
     from toolbench.models import load_chat_model
@@ -46,15 +50,19 @@ def throughput(n_queries: int, latency: float, levels: list[int]) -> list[dict[s
     queries = [Query(str(i), f"What is {i} plus 1?", api_ids=catalog.ids) for i in range(n_queries)]
     config = PlannerConfig(method="cot", max_actions=2, prompt="default")  # echo replies: 2 calls per query
     rows: list[dict[str, Any]] = []
-    with LocalOpenAIServer(latency=latency) as server:
-        model = load_chat_model("openai:local-model", base_url=server.base_url, api_key="none", max_retries=0)
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(LocalOpenAIServer(latency=latency)) for _ in range(replicas)]
         for level in levels:
+            model = load_chat_model("openai:local-model", base_url=[s.base_url for s in servers], api_key="none",
+                                    max_retries=0)
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
                 stats = run_queries(queries, catalog, model, executor, config, out, concurrency=level)
                 wall = time.perf_counter() - start
+            per_server = [c["calls"] for c in model.stats().get("endpoints", {}).values()]
             rows.append({"concurrency": level, "queries": stats.done, "llm_calls": stats.llm_calls,
-                         "seconds": round(wall, 2), "queries_per_s": round(stats.done / wall, 2)})
+                         "seconds": round(wall, 2), "queries_per_s": round(stats.done / wall, 2),
+                         **({"calls_per_server": per_server} if per_server else {})})
     base = rows[0]["seconds"] * rows[0]["concurrency"]
     for row in rows:
         ideal = base / row["concurrency"]
@@ -113,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     a.add_argument("--queries", type=int, default=100)
     a.add_argument("--latency", type=float, default=0.2)
     a.add_argument("--levels", default="1,4,16")
+    a.add_argument("--replicas", type=int, default=1, help="local servers behind the one model")
     b = sub.add_parser("methods")
     b.add_argument("--g1", type=int, default=50)
     b.add_argument("--max-llm-calls", type=int, default=200)
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--out", type=Path, default=None, help="keep the runs here (resumable)")
     args = parser.parse_args(argv)
     if args.what == "throughput":
-        for row in throughput(args.queries, args.latency, [int(x) for x in args.levels.split(",")]):
+        for row in throughput(args.queries, args.latency, [int(x) for x in args.levels.split(",")], args.replicas):
             print(json.dumps(row))
     else:
         methods(args.g1, args.max_llm_calls, args.max_actions, args.max_new_tokens, args.shared,
