@@ -360,6 +360,9 @@ def generate_builtin_instructions(
     unknown = sorted(set(counts) - set(GROUPS))
     if unknown or not 0 <= heldout_fraction < 1:
         raise ConfigError(f"groups must be among {GROUPS} and 0 <= heldout_fraction < 1 (got {unknown})")
+    negative = {group: n for group, n in counts.items() if n < 0}
+    if negative:
+        raise ConfigError(f"instruction counts must be >= 0, not {negative}")
     catalog = catalog or builtin_catalog()
     executor = executor or builtin_executor(catalog)
     held = held_out_values(evaluation_queries() if exclude is None else exclude)

@@ -74,3 +74,11 @@ def test_multi_call_instructions_chain_results(world):
             values = [v for arg in later["arguments"].values() for v in (arg if isinstance(arg, list) else [arg])]
             chained += earlier in values or any(isinstance(v, str) and str(earlier) in v for v in values)
     assert chained >= len(queries) // 3  # a good share uses an earlier result as an argument
+
+
+@pytest.mark.parametrize("counts", [{"G1": -1}, {"G2": -5, "G1": 2}])
+def test_negative_counts_are_refused(counts):
+    from toolbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="instruction counts must be >= 0"):
+        generate_builtin_instructions(counts)
