@@ -14,6 +14,7 @@ items are scored with BFCL's relevance rule both as ``irrelevance`` and as ``rel
     pip install --no-deps bfcl-eval==2026.3.23 tenacity "tree_sitter==0.21.3" \\
         "tree-sitter-java==0.21.0" "tree-sitter-javascript==0.21.4"
     python benchmarks/bfcl_agreement.py [--data ../shared/data/bfcl] [--variants 8]
+    python benchmarks/bfcl_agreement.py --predictions evals/bfcl-x/predictions.jsonl
 
 Its ``ast_checker`` module imports a model table that imports every API client; that one
 module is replaced by a one-entry table (our names keep their dots, as for prompting models).
@@ -296,12 +297,40 @@ def agreement(
     return out
 
 
+def compare_predictions(path: Path, data: Path, project_root: str | Path | None = None) -> Tally:
+    """Both checkers on a predictions file (e.g. ``bench bfcl``'s ``predictions.jsonl``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        official = load_official(project_root or tmp)
+    items = {i.id: (i, bfcl._file_category(p)) for p in bfcl.question_files(data) for i in bfcl.read_items(p)}
+    tally = Tally()
+    for item_id, output in bfcl.read_predictions(path).items():
+        item, file_category = items[item_id]
+        if isinstance(output, str):
+            theirs, _ = official_text(official, item, file_category, output)
+        elif "relevance" in file_category:
+            called = not official.is_empty_output(output)
+            theirs = not called if "irrelevance" in file_category else called
+        else:
+            theirs = official_ast(official, item, file_category, output)
+        tally.add(item_id, "prediction", check_item(item.functions, output, item.ground_truth, item.category).valid,
+                  theirs, output)
+    return tally
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "bfcl")
     parser.add_argument("--variants", type=int, default=8, help="Random mutations per item.")
     parser.add_argument("--matching", default="bfcl", choices=["bfcl", "bipartite"], help="Our parallel matching.")
+    parser.add_argument("--predictions", type=Path, help="Compare on this predictions file instead.")
     args = parser.parse_args()
+    if args.predictions:
+        t = compare_predictions(args.predictions, args.data)
+        print(f"{args.predictions}: {t.agreed}/{t.compared} agree, official valid {t.official_valid}, "
+              f"official crashed {t.official_crashed}")
+        for item_id, _, output in t.disagreements:
+            print(f"disagree: {item_id}: {output!r}"[:300])
+        return
     results = agreement(args.data, args.variants, matching=args.matching)
     print("| file | predictions compared | agree | official valid | official crashed | decoded alike |")
     print("|---|---:|---:|---:|---:|---:|")

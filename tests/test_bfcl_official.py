@@ -63,3 +63,22 @@ def test_shared_bfcl_files_agree_item_by_item(bench, shared_data, tmp_path):
         assert tally.disagreements == [], (name, tally.disagreements[:5])
         assert tally.decoded_same == tally.decoded, name
         assert 0.2 < tally.official_valid / tally.compared < 0.8, name  # the predictions mix passes and failures
+
+
+def test_a_predictions_file_is_compared(bench, shared_data, tmp_path):
+    import json
+
+    from evaluator.ast_check import ground_truth_output
+
+    data = shared_data / "bfcl"
+    parallel = bfcl.read_items(data / "BFCL_v4_parallel.json")[:3]
+    irrelevance = bfcl.read_items(data / "BFCL_v4_irrelevance.json")[:2]
+    lines = [{"id": parallel[0].id, "result": ground_truth_output(parallel[0].ground_truth, parallel[0].functions)},
+             {"id": parallel[1].id, "result": "[calculate_em_force(b_field=5, area=2, d_time=4)]"},
+             {"id": parallel[2].id, "result": "not a call"},
+             {"id": irrelevance[0].id, "result": []},
+             {"id": irrelevance[1].id, "result": [{irrelevance[1].functions[0]["name"]: {}}]}]
+    path = tmp_path / "predictions.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    tally = bench.compare_predictions(path, data, project_root=tmp_path)
+    assert (tally.compared, tally.agreed, tally.official_valid) == (5, 5, 2)
