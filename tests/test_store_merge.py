@@ -120,3 +120,26 @@ def test_merge_streams_memory_stays_flat(tmp_path):
     tracemalloc.stop()
     assert result.added == 150 and len(read_jsonl(tmp_path / "merged" / "trajectories.jsonl")) == 150
     assert peak < 2_000_000, peak  # a few trajectories at a time, not all of them
+
+
+def test_an_input_still_being_planned_is_reported(tmp_path, capsys):
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    _plan(tmp_path, run, "--limit", "2")
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom toolbench.store.runs import RunDir\n"
+                               "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n"
+                               "    time.sleep(60)", str(run)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        capsys.readouterr()
+        assert main(["runs", "merge", str(run), "--out", str(tmp_path / "m")]) == 0
+        assert f"warning: {run} is still being planned" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    assert main(["runs", "merge", str(run), "--out", str(tmp_path / "m")]) == 0
+    assert "still being planned" not in capsys.readouterr().err

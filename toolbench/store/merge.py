@@ -8,7 +8,8 @@ kept once; a different one is a *conflict*: the first is kept, the other is list
 result and in ``OUT/conflicts.jsonl`` and never mixed in. ``OUT`` is then a normal run
 directory: ``config.json`` (the first input's settings, so ``toolbench plan --out OUT``
 resumes it, plus where it was merged from), ``results/`` and ``trajectories.jsonl``
-(rewritten, streamed, sorted by query id). Merging again with more inputs adds to it.
+(rewritten, streamed, sorted by query id). Merging again with more inputs adds to it, so
+an input that is still being planned (reported in ``running``) can be merged again later.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from toolbench.config import save_config
 from toolbench.errors import InputError
 from toolbench.store.files import atomic_write_json, iter_jsonl, read_json, with_version, write_jsonl
-from toolbench.store.runs import CONFIG, TRAJECTORIES, RunDir, read_result
+from toolbench.store.runs import CONFIG, LOCK, TRAJECTORIES, RunDir, read_result
 from toolbench.types import Trajectory, query_sort_key
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,25 @@ class MergeResult:
     per_input: list[tuple[str, int]] = field(default_factory=list)  # (input, trajectories read)
     conflicts: list[Conflict] = field(default_factory=list)
     settings_differ: list[str] = field(default_factory=list)
+    running: list[str] = field(default_factory=list)  # inputs a process was still writing to
+
+
+def in_use(path: Path) -> bool:
+    """Whether a process holds the lock of the run directory ``path`` (it is still being planned)."""
+    lock = path / LOCK
+    if not lock.is_file():
+        return False
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks
+        return False
+    with open(lock, encoding="utf-8") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+        return False
 
 
 def differing_fields(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, ...]:
@@ -156,6 +176,9 @@ def merge_runs(inputs: list[str | Path], out: str | Path,
     with merger.run.lock():
         merger.adopt_existing()
         for source in sources:
+            if source.is_dir() and in_use(source):
+                logger.warning("%s is still being planned; merging what it has finished", source)
+                merger.result.running.append(str(source))
             count = 0
             for record in iter_run_records(source):
                 merger.add(record, str(source))

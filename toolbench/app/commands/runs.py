@@ -29,6 +29,9 @@ def merge(
     for conflict in result.conflicts:
         typer.echo(f"conflict: query {conflict.query_id}: kept {conflict.kept}, dropped {conflict.dropped} "
                    f"(differs in {', '.join(conflict.fields)})")
+    for source in result.running:
+        typer.echo(f"warning: {source} is still being planned; merged what it had finished (merge again later)",
+                   err=True)
     if result.settings_differ:
         typer.echo(f"warning: the inputs were planned with different {' and '.join(result.settings_differ)} "
                    f"settings (see their config.json)", err=True)
