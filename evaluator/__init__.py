@@ -2,7 +2,8 @@
 
 Judges (each returns :class:`toolbench.types.Verdict` objects): :mod:`evaluator.pass_rate`
 (ToolEval rules + LLM, SoPR), :mod:`evaluator.win_rate`, :mod:`evaluator.fac`,
-:mod:`evaluator.exact`, :mod:`evaluator.ast_check` (BFCL), :mod:`evaluator.retrieval`.
+:mod:`evaluator.exact`, :mod:`evaluator.ast_check` (BFCL; model text read by :mod:`evaluator.call_text`),
+:mod:`evaluator.retrieval`.
 Pure aggregation: :mod:`evaluator.aggregate`, :mod:`evaluator.summaries`. Reports:
 :mod:`evaluator.report` (json), :mod:`evaluator.layout` (what a report shows),
 :mod:`evaluator.markdown`, :mod:`evaluator.html_report`, :mod:`evaluator.plots`. Pages to read in a
