@@ -159,3 +159,13 @@ def test_instruction_shards_send_exactly_the_unsharded_prompts():
                    for q in result.queries)
     assert sorted(p for m in parts for p in m.prompts) == sorted(whole.prompts)
     assert len(ids) == len(set(ids))
+
+
+def test_an_empty_shard_is_a_clear_error(tmp_path, capsys):
+    assert shard_number("0", 3) == 1
+    with pytest.raises(InputError, match="shard 2/3 holds none of the 1 queries; use fewer shards"):
+        parse_shard("2/3").select(["0"], str)
+    assert parse_shard("2/3").select([], str) == []
+    code = main(["plan", str(_queries(tmp_path / "q.jsonl", 1)), "--executor", "builtin", "--model", "scripted:",
+                 "--shard", "2/3", "--out", str(tmp_path / "r")])
+    assert code == 2 and "shard 2/3 holds none of the 1 queries" in capsys.readouterr().err

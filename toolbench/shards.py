@@ -51,8 +51,13 @@ class Shard:
         return shard_number(item_id, self.count) == self.index
 
     def select(self, items: Iterable[T], key: Callable[[T], str]) -> list[T]:
-        """The items whose ``key`` is this shard's, in their order."""
-        return [item for item in items if self.has(key(item))]
+        """The items whose ``key`` is this shard's, in their order; an :class:`InputError`
+        when there are items but none is this shard's (more shards than the work needs)."""
+        items = list(items)
+        selected = [item for item in items if self.has(key(item))]
+        if items and not selected:
+            raise InputError(f"shard {self} holds none of the {len(items)} queries; use fewer shards")
+        return selected
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
