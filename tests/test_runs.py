@@ -59,6 +59,20 @@ def test_read_run_errors(tmp_path):
         read_run(bad)
 
 
+def test_an_empty_run_is_an_input_error(tmp_path, capsys):
+    """A run folder with an empty results/ or an empty trajectories.jsonl: an error, not an empty report."""
+    from toolbench.app.cli import main
+
+    (tmp_path / "run" / "results").mkdir(parents=True)
+    (tmp_path / "t.jsonl").write_text("")
+    for path in (tmp_path / "run", tmp_path / "t.jsonl"):
+        with pytest.raises(InputError, match="no finished queries"):
+            read_run(path)
+        assert main(["convert-answers", str(path), "--out", str(tmp_path / "out")]) == 2
+        assert "no finished queries" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("content", [b"[1, 2]", b'{"schema_version": 1}', b"\xff\xfe\x00garbage", b'"text"',
                                      b'{"schema_version": 1, "query_id": "9", "steps": 3}'])
 def test_result_files_of_the_wrong_shape_are_ignored(tmp_path, content):

@@ -66,6 +66,8 @@ def read_run_source(path: str | Path, fmt: str = "auto") -> RunSource:
         raise InputError("no such run directory or trajectories file", path=str(path))
     name = detect_format(path) if fmt == "auto" else fmt
     pairs = RUN_READERS.get(name)(path)
+    if not pairs:  # an empty results/ folder or file: nothing to convert, judge or train on
+        raise InputError("the run holds no finished queries", path=str(path))
     return RunSource(path, name, [t for t, _ in pairs], [f for _, f in pairs])
 
 
