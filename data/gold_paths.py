@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,10 @@ def gold_trajectories(queries: Iterable[Query], executor: Executor, opening: Ope
                       on_path: Callable[[Trajectory], None] | None = None) -> list[Trajectory]:
     """Gold paths for every query that has gold calls (others are skipped and logged);
     ``on_path`` is called with each path as it is made (progress displays)."""
+    queries = list(queries)
+    repeated = sorted(qid for qid, n in Counter(q.query_id for q in queries).items() if n > 1)
+    if repeated:  # one result file per id: a repeat would silently replace the other's path
+        raise InputError(f"query id {repeated[0]!r} appears more than once; query ids must be unique")
     out = []
     for query in queries:
         if not query.extra.get("gold_calls"):
@@ -214,9 +219,10 @@ def write_gold_run(out: str | Path, trajectories: list[Trajectory], prompt: str,
     """Write gold paths as a run directory (``results/``, ``trajectories.jsonl``, ``config.json``);
     ``prompt`` is the planner prompt variant the paths are written in."""
     run = RunDir(out)
-    for trajectory in trajectories:
-        trajectory.config = {**trajectory.config, "prompt": prompt}
-        run.write_result(trajectory)
-    run.merge()
-    save_config(out, {"method": GOLD_METHOD, "prompt": prompt, "queries": queries_file})
+    with run.lock():  # another process writing this run gets a one-line error
+        for trajectory in trajectories:
+            trajectory.config = {**trajectory.config, "prompt": prompt}
+            run.write_result(trajectory)
+        run.merge()
+        save_config(out, {"method": GOLD_METHOD, "prompt": prompt, "queries": queries_file})
     return run.path

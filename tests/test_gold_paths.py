@@ -65,3 +65,26 @@ def test_queries_without_gold_calls_are_refused_or_skipped(world):
     with pytest.raises(InputError):
         gold_calls(Query("x", "bad gold", extra={"gold_calls": [{"arguments": {}}]}))
     assert gold_trajectories([Query("x", "no gold")], executor, simple_opening(catalog, FINISH)) == []
+
+
+def test_repeated_query_ids_and_a_run_in_use_are_refused(world, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from toolbench.store.runs import RunDir
+
+    catalog, executor = world
+    gold = {"gold_calls": [{"name": "calculator", "arguments": {"expression": "6*7"}}]}
+    repeated = [Query("1", "a", extra=gold), Query("2", "b", extra=gold), Query("1", "c", extra=gold)]
+    with pytest.raises(InputError, match="'1' appears more than once"):
+        gold_trajectories(repeated, executor, simple_opening(catalog, FINISH))
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("".join(json.dumps({"query_id": q.query_id, "query": q.query, "extra": gold}) + "\n"
+                               for q in repeated[:2]))
+    with RunDir(tmp_path / "run").lock():  # held by this process: `toolbench data gold` in another one refuses
+        other = subprocess.run([sys.executable, "-m", "toolbench", "data", "gold", str(queries), "--out",
+                                str(tmp_path / "run")], capture_output=True, text=True, timeout=120, check=False,
+                               cwd=Path(__file__).parent.parent)
+    assert other.returncode == 2 and "in use by process" in other.stderr, other.stderr
+    assert not (tmp_path / "run" / "results").exists()
