@@ -123,19 +123,77 @@ def memoised(index: Any) -> Any:
     return copy if dense is index else type(index)(copy, index.bm25, index.meta)
 
 
-def with_multi(index: Any, mode: str) -> Any:
-    return index.with_config(index.config.replace(multi=mode))
+def with_multi(index: Any, mode: str, request_ranker: str = "bm25") -> Any:
+    config = index.config.replace(multi=mode)
+    return index.with_config(config.replace(request_ranker=request_ranker) if index.kind == "hybrid" else config)
 
 
-def ranker_rows(indexes: dict[str, Any], modes: list[str], queries: list[Any]) -> list[dict[str, Any]]:
-    """Rows for every index, plain and with each need-aware merge mode."""
+def ranker_rows(indexes: dict[str, Any], modes: list[str], queries: list[Any],
+                request_rankers: list[str]) -> list[dict[str, Any]]:
+    """Rows for every index, plain and with each need-aware merge mode (hybrid indexes: with
+    each request ranker; named in the row when more than one is compared)."""
     rows = []
     for name, index in indexes.items():
         index = memoised(index)
         rows += quality_rows(name, with_multi(index, "off"), queries)
-        rows += [r for mode in modes if mode != "off"
-                 for r in quality_rows(f"{name} + need-aware {mode}", with_multi(index, mode), queries)]
+        for mode in (m for m in modes if m != "off"):
+            for ranker in request_rankers if index.kind == "hybrid" else ["bm25"]:
+                label = f"{name} + need-aware {mode}"
+                if index.kind == "hybrid" and len(request_rankers) > 1:
+                    label += f" (requests: {ranker})"
+                rows += quality_rows(label, with_multi(index, mode, ranker), queries)
     return rows
+
+
+class Boosted:
+    """A single ranker (BM25 or dense) with the hybrid's tool boost applied to its top ``depth``."""
+
+    def __init__(self, index: Any, weight: float, depth: int = 100) -> None:
+        self.index, self.weight, self.depth = index, weight, depth
+
+    def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+        from retriever.fusion import tool_boost
+
+        ranked = self.index.plain_many(queries, max(k, self.depth))
+        return [tool_boost(r, self.weight)[:k] for r in ranked]
+
+
+def ndcg5(index: Any, queries: list[Any]) -> float:
+    return evaluate_index(index, queries, (5,)).metrics["ndcg@5"]
+
+
+def sweep(hybrid: Any, queries: list[Any], part: str) -> dict[str, Any]:
+    """The grids that chose the shipped hybrid settings, on ``queries`` (plain, no request split):
+    fusion x dense weight (tool boost 0 and the default 2) and the tool boost for each ranker."""
+    hybrid = memoised(with_multi(hybrid, "off"))
+    weights, boosts = (0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+    out: dict[str, Any] = {}
+    for boost in (0.0, 2.0):
+        rows = []
+        for fusion in ("rrf", "minmax", "zscore"):
+            row: dict[str, Any] = {"fusion": fusion}
+            for w in weights:
+                config = hybrid.config.replace(fusion=fusion, dense_weight=w, tool_boost=boost)
+                row[f"w={w}"] = ndcg5(hybrid.with_config(config), queries)
+            rows.append(row)
+        out[f"fusion_tool_boost_{boost:g}"] = rows
+        print_table(f"NDCG@5 on the {part} part ({len(queries)} G1 queries): fusion x dense weight, "
+                    f"tool boost {boost:g}", rows)
+    rows = [{"ranker": "hybrid (z-score, w=0.5)",
+             **{f"boost {b:g}": ndcg5(hybrid.with_config(hybrid.config.replace(tool_boost=b)), queries)
+                for b in boosts}}]
+    for name, part_index in (("BM25", hybrid.bm25), ("dense", hybrid.dense)):
+        rows.append({"ranker": name, **{f"boost {b:g}": ndcg5(Boosted(part_index, b), queries) for b in boosts}})
+    out["tool_boost"] = rows
+    print_table(f"NDCG@5 on the {part} part ({len(queries)} G1 queries): tool boost", rows)
+    return out
+
+
+def two_request(texts: list[str]) -> list[str]:
+    """The instructions the splitter cuts into exactly two requests."""
+    from retriever.requests import split_requests
+
+    return [t for t in texts if len(split_requests(t)) == 2]
 
 
 def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any]) -> None:
@@ -161,6 +219,7 @@ def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any
     bm25 = build_index(catalog, None, kind="bm25", config=config)
     results["build"]["bm25_docs_per_s"] = round(len(catalog) / (time.perf_counter() - started), 1)
     hybrid = build_index(catalog, None, kind="hybrid", encoder=encoder, config=config)  # embeddings now cached
+    hybrid_off = with_multi(hybrid, "off")
     indexes = {"BM25": bm25, "dense zero-shot": hybrid.dense, "hybrid zero-shot": hybrid}
     trained = trained_model(args, catalog, train)
     if trained:
@@ -168,18 +227,31 @@ def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any
                             config=config.replace(dense_weight=args.trained_dense_weight))
         indexes.update({"dense trained": tuned.dense, "hybrid trained": tuned})
         results["trained_model"] = str(trained)
+    if args.sweep:
+        results["sweep"] = sweep(hybrid, test, args.eval)
     title = f"{args.eval} part: train {len(train)}, evaluated"
-    for key, label, qs in (("g1", f"StableToolBench G1 {title} {len(test)}", test),
-                           ("multi", f"multi-tool set from the G1 {args.eval} part ({len(multi)} instructions, "
-                                     f"seed {args.multi_seed})", multi)):
-        rows = ranker_rows(indexes, args.multi, qs)
+    sets = [("g1", f"StableToolBench G1 {title} {len(test)}", test),
+            ("multi", f"multi-tool set from the G1 {args.eval} part ({len(multi)} instructions, "
+                      f"seed {args.multi_seed})", multi)]
+    for path in args.multi_queries:  # evaluated only: never used to choose a setting
+        extra = load_queries(path)
+        sets.append((f"file {path.name}", f"{path.name} ({len(extra)} instructions, evaluated only)", extra))
+    for key, label, qs in sets:
+        rows = ranker_rows(indexes, args.multi, qs, args.request_ranker)
         results[f"quality_{key}"] = rows
         print_table(label, rows)
-    two_request = [q.query for q in multi][:100]
-    results["latency_2.5k"] = {"bm25": latency_ms(bm25, texts), "dense": latency_ms(hybrid.dense, texts),
-                               "hybrid": latency_ms(hybrid, texts)}
-    for mode in args.multi:
-        results["latency_2.5k"][f"hybrid {mode}, two-request"] = latency_ms(with_multi(hybrid, mode), two_request)
+    pairs = two_request([*texts, *(q.query for q in multi)])[:100]
+    many = [q.query for q in multi][:100]
+    latency = {"bm25": latency_ms(bm25, texts), "dense": latency_ms(hybrid.dense, texts),
+               "hybrid": latency_ms(hybrid, texts), "hybrid, two-request": latency_ms(hybrid_off, pairs)}
+    for mode in (m for m in args.multi if m != "off"):
+        for ranker in args.request_ranker:
+            latency[f"hybrid {mode} (requests: {ranker}), two-request"] = latency_ms(
+                with_multi(hybrid, mode, ranker), pairs)
+            latency[f"hybrid {mode} (requests: {ranker}), multi-tool set"] = latency_ms(
+                with_multi(hybrid, mode, ranker), many)
+    results["latency_2.5k"] = {**latency, "queries": {"g1": len(texts), "two-request": len(pairs),
+                                                      "multi-tool set": len(many)}}
     if not args.skip_seal:
         seal_tools(data, trained, results)
 
@@ -269,11 +341,20 @@ def main() -> None:
     parser.add_argument("--multi-per-group", type=int, default=100,
                         help="instructions per group (G2_like, G3_like) of the multi-tool set")
     parser.add_argument("--multi-seed", type=int, default=0)
+    parser.add_argument("--request-ranker", action="append", default=None, choices=("bm25", "hybrid"),
+                        help="hybrid + need-aware: how requests are ranked (repeat to compare; default bm25)")
+    parser.add_argument("--multi-queries", action="append", default=[], type=Path,
+                        help="extra multi-tool query files to evaluate only, e.g. StableToolBench's "
+                             "solvable_queries/test_instruction/G2_category.json (repeatable)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also print the grids that chose the hybrid defaults (fusion x dense weight, "
+                             "tool boost) on the evaluated part; use with --eval validation")
     parser.add_argument("--skip-seal", action="store_true", help="skip the Seal-Tools table")
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     args.multi = args.multi or ["off", "fused"]
+    args.request_ranker = args.request_ranker or ["bm25"]
     logging.basicConfig(level=logging.WARNING)
     import torch
 

@@ -29,6 +29,7 @@ INDEX_FORMAT_VERSION = 1
 META_FILE = "index.json"
 KINDS = ("dense", "bm25", "hybrid")
 FAISS_TYPES = ("flat", "hnsw", "ivf")
+REQUEST_RANKERS = ("bm25", "hybrid")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +42,9 @@ class IndexConfig(Config):
     ``candidates`` taken from each ranker before fusing, ``tool_boost`` (each candidate gains
     this × the best fused score among its tool's APIs; 0 turns it off). ``multi``: how
     instructions with several requests are retrieved (``off``; ``rr`` or ``coverage``: per
-    request and merged, :mod:`retriever.need_aware`), ``multi_depth`` APIs per request ranking.
+    request and merged, :mod:`retriever.need_aware`), ``multi_depth`` APIs per request ranking,
+    ``request_ranker`` (hybrid only): ``bm25`` ranks the requests lexically, so the encoder runs
+    once per instruction; ``hybrid`` encodes the requests too (a second encoder pass).
 
     >>> IndexConfig(kind="bm25").kind
     'bm25'
@@ -63,6 +66,7 @@ class IndexConfig(Config):
     batch_size: int = 64
     multi: str = "fused"  # chosen on the train split (docs/retrieval.md)
     multi_depth: int = 50
+    request_ranker: str = "bm25"  # chosen on the train split (docs/retrieval.md)
 
     def validate(self) -> None:
         require(self.kind in KINDS, f"index kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
@@ -72,6 +76,8 @@ class IndexConfig(Config):
         require(self.tool_boost >= 0.0, "tool_boost must be >= 0")
         require(self.multi in MULTI_MODES, f"multi must be one of {', '.join(MULTI_MODES)}, got {self.multi!r}")
         require(self.multi_depth >= 1, "multi_depth must be >= 1")
+        require(self.request_ranker in REQUEST_RANKERS,
+                f"request_ranker must be one of {', '.join(REQUEST_RANKERS)}, got {self.request_ranker!r}")
         require(self.candidates >= 1 and self.batch_size >= 1, "candidates and batch_size must be >= 1")
         require(self.hnsw_m >= 2 and self.ivf_nprobe >= 1 and self.ivf_nlist >= 0, "bad HNSW/IVF parameters")
         require(self.bm25_k1 >= 0 and 0 <= self.bm25_b <= 1, "bad BM25 parameters")

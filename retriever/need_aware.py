@@ -137,13 +137,16 @@ def merge(mode: str, whole: Ranked, parts: Sequence[Ranked], k: int) -> Ranked:
 
 
 def need_aware_many(plain: Callable[[list[str], int], list[Ranked]], queries: list[str], k: int, mode: str,
-                    depth: int = 50) -> list[Ranked]:
-    """Retrieve for every query: split, rank the whole and each request with ``plain``, merge.
+                    depth: int = 50, requests_plain: Callable[[list[str], int], list[Ranked]] | None = None,
+                    ) -> list[Ranked]:
+    """Retrieve for every query: split, rank the whole with ``plain`` and each request with
+    ``requests_plain`` (default: ``plain``), merge.
 
     ``plain(texts, n)`` is the index's own ranking, called once for the instructions and
     once for all their requests (two batches, so short requests are not padded to the
-    instruction's length); ``depth`` APIs per ranking feed the merge. Fewer than two requests →
-    the plain top ``k``.
+    instruction's length); a hybrid index passes its BM25 part as ``requests_plain`` so the
+    encoder runs once per instruction. ``depth`` APIs per ranking feed the merge. Fewer than
+    two requests → the plain top ``k``.
     """
     if mode == "off":
         return plain(queries, k)
@@ -152,7 +155,7 @@ def need_aware_many(plain: Callable[[list[str], int], list[Ranked]], queries: li
     wholes = plain(queries, max(k, depth))
     # requests are encoded in their own batch: padded to the longest request, not to the whole instruction
     flat = [r for rs in requests for r in rs]
-    ranked = plain(flat, max(k, depth)) if flat else []
+    ranked = (requests_plain or plain)(flat, max(k, depth)) if flat else []
     out, cursor = [], 0
     for whole, rs in zip(wholes, requests, strict=True):
         out.append(merge(mode, whole, ranked[cursor:cursor + len(rs)], k))

@@ -12,6 +12,7 @@ import retriever.multi_tool_set
 import retriever.need_aware
 import retriever.requests
 from retriever import build_index, load_index
+from retriever.encoders import HashingEncoder
 from retriever.evaluation import evaluate_index
 from retriever.multi_tool_set import multi_tool_queries
 from retriever.need_aware import coverage_merge, fused_merge, merge, need_aware_many, round_robin
@@ -155,3 +156,52 @@ def test_real_encoder_need_aware_beats_plain_on_built_multi_tool_set(shared_data
     assert hybrid.config.multi == "fused" and need.metrics["queries"] == 40
     assert need.metrics["ndcg@5"] > plain.metrics["ndcg@5"]
     assert need.metrics["completeness@5"] >= plain.metrics["completeness@5"]
+
+
+def test_need_aware_many_ranks_requests_with_their_own_ranker() -> None:
+    def whole(texts: list[str], n: int) -> list[list[tuple[str, float]]]:
+        return [[("C::whole::x", 1.0)] for _ in texts]
+
+    seen: list[list[str]] = []
+
+    def requests(texts: list[str], n: int) -> list[list[tuple[str, float]]]:
+        seen.append(list(texts))
+        return [[(f"C::{t[:4]}::x", 1.0)] for t in texts]
+
+    out = need_aware_many(whole, ["Find hotels in Rome. Also, convert 5 USD to EUR."], 3, "fused",
+                          requests_plain=requests)
+    assert seen == [["Find hotels in Rome.", "convert 5 USD to EUR."]]
+    assert {a for a, _ in out[0]} == {"C::whole::x", "C::Find::x", "C::conv::x"}
+
+
+class CountingEncoder(HashingEncoder):
+    """The hashing encoder, counting how many texts it encodes."""
+
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.texts = 0
+
+    def encode(self, texts, *, batch_size=64, show_progress=False):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        return super().encode(texts, batch_size=batch_size, show_progress=show_progress)
+
+
+def test_hybrid_ranks_requests_by_bm25_with_one_encoder_pass(tmp_path: Path) -> None:
+    query = "Search hotels in Rome with photos, details and reviews of each hotel. Also, convert 100 USD to EUR."
+    encoder = CountingEncoder()
+    index = build_index(APIS, tmp_path / "idx", kind="hybrid", encoder=encoder)
+    assert index.config.request_ranker == "bm25"
+    encoder.texts = 0
+    lexical = [a for a, _ in index.retrieve(query, 3)]
+    assert encoder.texts == 1  # the whole instruction only; its two requests are ranked by BM25
+    assert "Finance::Currency::convert" in lexical
+    encoded = index.with_config(index.config.replace(request_ranker="hybrid"))
+    encoder.texts = 0
+    assert "Finance::Currency::convert" in [a for a, _ in encoded.retrieve(query, 3)]
+    assert encoder.texts == 3
+    with pytest.raises(ConfigError, match="request_ranker must be one of"):
+        index.config.replace(request_ranker="dense")
+    meta = json.loads((tmp_path / "idx" / "index.json").read_text())
+    del meta["config"]["request_ranker"]  # an index written before the option: the default applies
+    (tmp_path / "idx" / "index.json").write_text(json.dumps(meta))
+    assert load_index(tmp_path / "idx", encoder).config.request_ranker == "bm25"

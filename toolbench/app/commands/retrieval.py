@@ -75,6 +75,9 @@ def index_command(
     tool_boost: float = typer.Option(2.0, "--tool-boost", min=0.0,
                                      help="Hybrid: add this x the best score of each API's tool (0: off)."),
     multi: str = typer.Option("fused", "--multi", help=MULTI_HELP),
+    request_ranker: str = typer.Option("bm25", "--request-ranker",
+                                       help="Hybrid, with --multi: rank each request by bm25 (one encoder pass per "
+                                            "instruction) or hybrid (requests encoded too)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Catalog format (default: detect)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
 ) -> None:
@@ -88,7 +91,7 @@ def index_command(
     apis = load_catalog(catalog, fmt=fmt)
     started = time.monotonic()
     config = IndexConfig(kind=kind, faiss_type=faiss_type, fusion=fusion, dense_weight=dense_weight,
-                         tool_boost=tool_boost, multi=multi)
+                         tool_boost=tool_boost, multi=multi, request_ranker=request_ranker)
     build_index(apis, out, kind=kind, encoder=encoder, config=config, cache=not no_cache, show_progress=True)
     typer.echo(f"indexed {len(apis):,} APIs ({kind}) into {out} in {time.monotonic() - started:.1f} s")
 
