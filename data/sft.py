@@ -209,8 +209,8 @@ def validate_example(example: dict[str, Any], index: int = 0, path: str = "") ->
     return example
 
 
-def write_examples(out_dir: str | Path, examples: list[dict[str, Any]], name: str = SFT_FILE) -> Path:
-    """Write examples as versioned JSONL (atomic) into ``out_dir``."""
+def write_examples(out_dir: str | Path, examples: Iterable[dict[str, Any]], name: str = SFT_FILE) -> Path:
+    """Write examples as versioned JSONL (atomic, one at a time) into ``out_dir``."""
     from toolbench.store import write_jsonl
 
     return write_jsonl(Path(out_dir) / name, examples)

@@ -9,21 +9,25 @@
       sft_stats.json     examples, assistant turns, dropped paths by reason, the input runs
       sft_config.json    the SftConfig used
 
-Runs may be in any format :func:`toolbench.store.run_io.read_run` reads.
+Runs may be in any format :func:`toolbench.store.run_io.read_run` reads. The folder is
+written streaming: trajectories are read one at a time (:func:`~toolbench.store.run_io.iter_run`)
+into ``sft.jsonl``, and the other files are converted from it one example at a time, so memory
+stays flat in the number of paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from data.sft import SftConfig, trajectories_to_examples, write_examples
+from data.sft import SftConfig, iter_examples, keep_trajectory, trajectory_to_example, write_examples
 from data.toolllama import to_toolllama
 from data.trl_format import write_trl
 from toolbench.config import save_config
 from toolbench.store import atomic_write_json
-from toolbench.store.run_io import read_run
+from toolbench.store.files import atomic_write_lines, json_array_chunks
+from toolbench.store.run_io import iter_run
 
 
 def unique_ids(examples: list[dict[str, Any]]) -> None:
@@ -41,25 +45,43 @@ def unique_ids(examples: list[dict[str, Any]]) -> None:
             example["id"] = f"{example['id']}#{count}"
 
 
+def _unique(examples: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """:func:`unique_ids` one example at a time."""
+    seen: dict[str, int] = {}
+    for example in examples:
+        count = seen.get(example["id"], 0) + 1
+        seen[example["id"]] = count
+        if count > 1:
+            example["id"] = f"{example['id']}#{count}"
+        yield example
+
+
+def _examples(runs: Sequence[Path], config: SftConfig, fmt: str, stats: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The kept paths of ``runs`` as examples, streamed; counts go into ``stats``."""
+    for run in runs:
+        source = run.name or str(run)
+        for trajectory in iter_run(run, fmt):
+            reason = keep_trajectory(trajectory, config)
+            if reason:
+                stats["dropped"][reason] = stats["dropped"].get(reason, 0) + 1
+                continue
+            example = trajectory_to_example(trajectory, source=source, drop_system=config.drop_system)
+            stats["examples"] += 1
+            stats["assistant_turns"] += sum(1 for m in example["messages"] if m["role"] == "assistant")
+            yield example
+
+
 def build_sft_dataset(runs: Sequence[str | Path], out: str | Path, config: SftConfig, *, fmt: str = "auto",
                       toolllama: bool = True, trl: bool = False) -> dict[str, Any]:
     """Convert the paths of ``runs`` into the dataset folder ``out``; returns the statistics."""
     out = Path(out)
-    examples: list[dict[str, Any]] = []
-    dropped: dict[str, int] = {}
-    for run in map(Path, runs):
-        found, lost = trajectories_to_examples(read_run(run, fmt), config, source=run.name or str(run))
-        examples += found
-        for reason, count in lost.items():
-            dropped[reason] = dropped.get(reason, 0) + count
-    unique_ids(examples)
-    write_examples(out, examples)
+    paths = [Path(r) for r in runs]
+    stats: dict[str, Any] = {"examples": 0, "dropped": {}, "runs": [str(r) for r in runs], "assistant_turns": 0}
+    sft_file = write_examples(out, _unique(_examples(paths, config, fmt, stats)))
     if toolllama:
-        atomic_write_json(out / "toolllama.json", [to_toolllama(e) for e in examples])
+        atomic_write_lines(out / "toolllama.json", json_array_chunks(to_toolllama(e) for e in iter_examples(sft_file)))
     if trl:
-        write_trl(out, examples)
-    stats = {"examples": len(examples), "dropped": dropped, "runs": [str(r) for r in runs],
-             "assistant_turns": sum(1 for e in examples for m in e["messages"] if m["role"] == "assistant")}
+        write_trl(out, iter_examples(sft_file))
     atomic_write_json(out / "sft_stats.json", stats)
     save_config(out, config, "sft_config.json")
     return stats

@@ -20,6 +20,7 @@ objects into one struct type (absent keys become ``null``); read it with
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +60,13 @@ def _call_object(wire: dict[str, Any]) -> dict[str, Any]:
     return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
 
 
-def write_trl(out_dir: str | Path, examples: list[dict[str, Any]]) -> Path:
-    """Write ``trl.jsonl`` (plain JSON lines, no version header: TRL and ``datasets`` read it)."""
-    from toolbench.store import atomic_write_text
+def write_trl(out_dir: str | Path, examples: Iterable[dict[str, Any]]) -> Path:
+    """Write ``trl.jsonl`` (plain JSON lines, no version header: TRL and ``datasets`` read it),
+    atomically and one example at a time."""
+    from toolbench.store.files import atomic_write_lines
 
-    lines = "".join(json.dumps(to_trl(e), ensure_ascii=False) + "\n" for e in examples)
-    return atomic_write_text(Path(out_dir) / TRL_FILE, lines)
+    return atomic_write_lines(Path(out_dir) / TRL_FILE, (json.dumps(to_trl(e), ensure_ascii=False) + "\n"
+                                                         for e in examples))
 
 
 def read_trl(path: str | Path) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 :func:`run_queries` is the library entry point (``toolbench plan`` and ``toolbench run``
 call it). Queries run on a bounded thread pool (``concurrency``): LLM calls of different
 queries overlap, one query's search stays sequential. Each finished query is written
-atomically to ``results/{qid}.json`` (see :mod:`toolbench.store.runs`); a resumed run skips
-finished query ids. Ctrl-C stops new LLM calls, lets running calls return, leaves
+atomically to ``results/{qid}.json`` and its id appended to ``finished.jsonl`` (see
+:mod:`toolbench.store.runs`); a resumed run skips finished query ids, found without parsing
+the result files. Ctrl-C stops new LLM calls, lets running calls return, leaves
 unfinished queries unwritten, merges ``trajectories.jsonl`` and re-raises.
 """
 
@@ -174,7 +175,7 @@ def _check_unique_ids(queries: list[Query]) -> None:
 def _run_locked(queries: list[Query], run: RunDir, catalog: Catalog, model: ChatModel, executor: Executor,
                 config: PlannerConfig, index: Index | None, k: int, always_retrieve: bool, concurrency: int,
                 progress: Progress | None, stop: threading.Event | None) -> RunStats:
-    finished = run.finished_ids()
+    finished = run.finished(repair=True)  # a listing + the manifest: no result file is parsed
     todo = [q for q in queries if q.query_id not in finished]
     stats = RunStats(total=len(queries), skipped=len(queries) - len(todo))
     stop = stop or threading.Event()

@@ -120,6 +120,8 @@ def test_sigkill_midway_then_resume(tmp_path):
     assert model.calls == 2 * (40 - len(finished))
     trajectories = read_run(out)
     assert len(trajectories) == 40 and all(t.finish_reason == FinishReason.GIVE_ANSWER for t in trajectories)
+    manifest = [json.loads(line)["query_id"] for line in (out / "finished.jsonl").read_text().splitlines()]
+    assert sorted(manifest, key=int) == [str(n) for n in range(40)]  # each id once, none lost in the kill
 
 
 def test_open_domain_run_with_a_real_bm25_index(tmp_path):

@@ -103,3 +103,84 @@ def test_a_run_directory_is_locked_while_in_use(tmp_path):
         assert other.returncode == 3 and "in use by process" in other.stdout
     with RunDir(tmp_path).lock():  # released
         pass
+
+
+def test_finished_ids_come_from_the_manifest_without_parsing_results(tmp_path, monkeypatch):
+    import toolbench.store.runs as runs
+
+    run = RunDir(tmp_path / "run")
+    for qid in ["1", "2", "a/b"]:
+        run.write_result(_traj(qid))
+    assert [r["query_id"] for r in iter_jsonl(run.manifest)] == ["1", "2", "a/b"]
+    parsed = []
+    monkeypatch.setattr(runs, "_read_result", lambda path: parsed.append(path))
+    assert run.finished_ids() == {"1", "2", "a/b"} and parsed == []
+
+
+def test_a_torn_manifest_line_is_tolerated_and_repaired(tmp_path):
+    run = RunDir(tmp_path / "run")
+    for qid in ["1", "2"]:
+        run.write_result(_traj(qid))
+    with run.manifest.open("ab") as handle:  # killed inside the append of "3" (its result file is whole)
+        handle.write(b'{"schema_version": 1, "query_id": "')
+    (run.results / result_filename("3")).write_text(json.dumps({"schema_version": 1, **_traj("3").to_dict()}))
+    assert run.finished_ids() == {"1", "2", "3"}  # the file the manifest does not name is parsed
+    assert run.finished(repair=True).keys() == {"1", "2", "3"}
+    run.write_result(_traj("4"))  # appends after a whole line again
+    assert [r["query_id"] for r in iter_jsonl(run.manifest)] == ["1", "2", "3", "4"]
+
+
+def test_manifest_lines_without_a_result_file_are_not_finished(tmp_path):
+    run = RunDir(tmp_path / "run")
+    for qid in ["1", "2"]:
+        run.write_result(_traj(qid))
+    run.result_path("2").unlink()  # a user removed a result to redo it
+    assert run.finished_ids() == {"1"}
+    assert [t.query_id for t in read_run(run.path)] == ["1"]
+
+
+def test_an_old_layout_run_dir_resumes_and_reads(tmp_path):
+    from planner_fakes import RuleModel, tool_catalog
+
+    from planner.config import PlannerConfig
+    from planner.runner import run_queries
+    from toolbench.executors import build_executor
+
+    catalog, table = tool_catalog()
+    executor = build_executor("python", catalog, functions=table)
+    add_id = next(i for i in catalog.ids if i.endswith("add"))
+    queries = [Query(str(n), f"What is {n} plus 1?", api_ids=[add_id]) for n in range(6)]
+    out = tmp_path / "old"
+    run_queries(queries[:4], catalog, RuleModel(), executor, PlannerConfig(), out)
+    (out / "finished.jsonl").unlink()  # a run directory written before the manifest existed
+    (out / "results" / result_filename("1")).unlink()
+    assert [t.query_id for t in read_run(out)] == ["0", "2", "3"]
+    model = RuleModel()
+    stats = run_queries(queries, catalog, model, executor, PlannerConfig(), out)
+    assert (stats.skipped, stats.done, model.calls) == (3, 3, 6)  # exactly 1, 4 and 5 were planned
+    assert sorted(r["query_id"] for r in iter_jsonl(out / "finished.jsonl")) == ["0", "1", "2", "3", "4", "5"]
+    assert [r["query_id"] for r in iter_jsonl(out / "trajectories.jsonl")] == ["0", "1", "2", "3", "4", "5"]
+
+
+def test_merge_and_sft_export_stream(tmp_path):
+    import tracemalloc
+    from dataclasses import replace
+
+    from data.sft import SftConfig
+    from data.sft_dataset import build_sft_dataset
+    from toolbench.types import Message
+
+    run = RunDir(tmp_path / "big")
+    template = replace(_traj("0"), query="q" * 80_000,
+                       messages=[Message("user", "q" * 80_000), Message("assistant", "done")])
+    for i in range(150):  # 150 trajectories of ~160 kB: ~24 MB
+        run.write_result(replace(template, query_id=str(i)))
+    tracemalloc.start()
+    run.merge()
+    _, merge_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    stats = build_sft_dataset([run.path], tmp_path / "sft", SftConfig(solved_only=False), toolllama=True, trl=True)
+    _, sft_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert stats["examples"] == 150 and len(json.loads((tmp_path / "sft" / "toolllama.json").read_text())) == 150
+    assert merge_peak < 3_000_000 and sft_peak < 4_000_000, (merge_peak, sft_peak)

@@ -90,6 +90,26 @@ def atomic_write_json(path: str | Path, value: Any, *, indent: int | None = 2) -
     return atomic_write_text(path, text + "\n")
 
 
+def json_array_chunks(items: Iterable[Any], *, indent: int = 2) -> Iterator[str]:
+    r"""The text of ``json.dumps(list(items), indent=indent, sort_keys=True)`` plus a newline,
+    one item at a time (for :func:`atomic_write_lines`: a JSON array written with flat memory).
+
+    >>> import json
+    >>> items = [{"b": 1, "a": [1, 2]}, "x"]
+    >>> "".join(json_array_chunks(items)) == json.dumps(items, indent=2, sort_keys=True) + "\n"
+    True
+    >>> "".join(json_array_chunks([]))
+    '[]\n'
+    """
+    pad = "\n" + " " * indent
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=indent, sort_keys=True, default=str)
+        yield ("[" if first else ",") + pad + text.replace("\n", pad)
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
 def with_version(record: dict[str, Any]) -> dict[str, Any]:
     """Return ``record`` with ``schema_version`` first.
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from toolbench.config import save_config
 from toolbench.errors import InputError
-from toolbench.store.files import atomic_write_json, iter_jsonl, read_json, with_version, write_jsonl
+from toolbench.store.files import iter_jsonl, read_json, with_version, write_jsonl
 from toolbench.store.runs import CONFIG, LOCK, TRAJECTORIES, RunDir, read_result
 from toolbench.types import Trajectory, query_sort_key
 
@@ -93,8 +93,11 @@ def iter_run_records(path: str | Path) -> Iterator[dict[str, Any]]:
     path = Path(path)
     run = RunDir(path)
     if path.is_dir() and run.results.is_dir():
-        for file in sorted(run.results.glob("*.json")):
-            record = read_result(file)  # unreadable files (a run killed mid-write) are logged, skipped
+        # the finished ids (manifest + listing), then one file at a time in query-id order;
+        # unreadable files are logged and skipped
+        done = run.finished()
+        for query_id in sorted(done, key=query_sort_key):
+            record = read_result(run.results / done[query_id])
             if record is not None:
                 yield record
         return
@@ -130,14 +133,14 @@ class _Merger:
         if (self.run.path / TRAJECTORIES).is_file() and not self.run.results.is_dir():
             raise InputError("holds a trajectories.jsonl without results/; merge into a new directory",
                              path=str(self.run.path))
-        for record in iter_run_records(self.run.path) if self.run.results.is_dir() else ():
-            self.owner[str(record["query_id"])] = f"{self.run.path} (already merged)"
+        for query_id in self.run.finished(repair=True):  # ids only: no result file is parsed
+            self.owner[query_id] = f"{self.run.path} (already merged)"
 
     def add(self, record: dict[str, Any], source: str) -> None:
         query_id = str(record["query_id"])
         record = with_version(record)
         if query_id not in self.owner:
-            atomic_write_json(self.run.result_path(query_id), record, indent=None)
+            self.run.write_record(record)
             self.owner[query_id] = source
             self.result.added += 1
             return

@@ -9,11 +9,14 @@ Formats, by name (:data:`RUN_READERS`, :data:`RUN_WRITERS`):
 
 :func:`detect_format` tells them apart by names and content; :func:`read_run` returns
 the trajectories and :func:`read_run_source` also says which file each came from.
+:func:`iter_run` and :func:`iter_run_source` stream them instead: for our run directories
+and ``trajectories.jsonl`` files one trajectory is in memory at a time (ToolBench answer
+trees and converted files are read whole, as before).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from toolbench.store.files import iter_jsonl
 from toolbench.store.runs import TRAJECTORIES, RunDir, write_trajectories
 from toolbench.types import Trajectory
 
-Sourced = list[tuple[Trajectory, Path | None]]
+Sourced = Iterable[tuple[Trajectory, Path | None]]
 
 RUN_READERS: Registry[Callable[[Path], Sourced]] = Registry("run format")
 RUN_WRITERS: Registry[Callable[[Path, list[Trajectory], str], list[Path]]] = Registry("run format")
@@ -59,15 +62,31 @@ def detect_format(path: str | Path) -> str:
     return "stabletooleval" if looks_converted(path) else "toolbench"
 
 
-def read_run_source(path: str | Path, fmt: str = "auto") -> RunSource:
-    """Read the run at ``path`` in format ``fmt`` (``auto`` detects it)."""
+def iter_run_source(path: str | Path, fmt: str = "auto") -> Iterator[tuple[Trajectory, Path | None]]:
+    """Stream ``(trajectory, file it came from)`` of the run at ``path`` (``auto`` detects the
+    format); a run with no finished query raises :class:`InputError` once it is found empty."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such run directory or trajectories file", path=str(path))
     name = detect_format(path) if fmt == "auto" else fmt
-    pairs = RUN_READERS.get(name)(path)
-    if not pairs:  # an empty results/ folder or file: nothing to convert, judge or train on
+    empty = True
+    for pair in RUN_READERS.get(name)(path):
+        empty = False
+        yield pair
+    if empty:  # an empty results/ folder or file: nothing to convert, judge or train on
         raise InputError("the run holds no finished queries", path=str(path))
+
+
+def iter_run(path: str | Path, fmt: str = "auto") -> Iterator[Trajectory]:
+    """Stream the trajectories of the run at ``path`` (see :func:`iter_run_source`)."""
+    return (t for t, _ in iter_run_source(path, fmt))
+
+
+def read_run_source(path: str | Path, fmt: str = "auto") -> RunSource:
+    """Read the run at ``path`` in format ``fmt`` (``auto`` detects it)."""
+    path = Path(path)
+    name = detect_format(path) if fmt == "auto" and path.exists() else fmt
+    pairs = list(iter_run_source(path, name))
     return RunSource(path, name, [t for t, _ in pairs], [f for _, f in pairs])
 
 
@@ -84,20 +103,18 @@ def write_run(out: str | Path, trajectories: list[Trajectory], fmt: str, method:
 @RUN_READERS.register("trajectories")
 def _read_ours(path: Path) -> Sourced:
     """A ``trajectories.jsonl`` file or a run directory (result files win over the merged
-    file, so a run killed before its merge is read completely)."""
+    file, so a run killed before its merge is read completely), streamed."""
     if path.is_file():
-        return [(Trajectory.from_dict(r), path) for r in iter_jsonl(path)]
+        return ((Trajectory.from_dict(r), path) for r in iter_jsonl(path))
     run = RunDir(path)
     if run.results.is_dir():
-        trajectories = run.iter_results()
-    elif (path / TRAJECTORIES).is_file():
-        trajectories = [Trajectory.from_dict(r) for r in iter_jsonl(path / TRAJECTORIES)]
-    else:
-        found = _read_toolbench(path)
-        if not found:
-            raise InputError("no results/, trajectories.jsonl or ToolBench answer files found", path=str(path))
-        return found
-    return [(t, _existing(run.result_path(t.query_id))) for t in trajectories]
+        return ((t, _existing(run.result_path(t.query_id))) for t in run.iter_trajectories())
+    if (path / TRAJECTORIES).is_file():
+        return ((Trajectory.from_dict(r), None) for r in iter_jsonl(path / TRAJECTORIES))
+    found = _read_toolbench(path)
+    if not found:
+        raise InputError("no results/, trajectories.jsonl or ToolBench answer files found", path=str(path))
+    return found
 
 
 def _existing(path: Path) -> Path | None:
@@ -105,7 +122,7 @@ def _existing(path: Path) -> Path | None:
 
 
 @RUN_READERS.register("toolbench")
-def _read_toolbench(path: Path) -> Sourced:
+def _read_toolbench(path: Path) -> list[tuple[Trajectory, Path | None]]:
     if path.is_dir():
         return list(read_answer_files(path))
     return [(read_answer_file(path), path)]

@@ -5,14 +5,23 @@
     runs/NAME/
       config.json            the run's configuration and library versions
       results/{qid}.json     one finished query (a Trajectory record), written atomically
+      finished.jsonl         the finished query ids, one line each (appended + fsync'd after
+                             each result file is in place; an index, results/ is the truth)
       trajectories.jsonl     all finished queries merged (rewritten atomically on merge)
       errors.jsonl           one record per query that raised (appended; retried on resume)
 
 A query counts as finished when its result file exists and parses. A run killed at any
-moment leaves only whole files behind (temp file + rename), so resuming skips exactly
-the finished query ids and redoes the rest. ``trajectories.jsonl`` is derived from
-``results/`` and can always be rebuilt with :func:`merge_results`. To read a run in any
-format use :func:`toolbench.store.run_io.read_run`.
+moment leaves only whole result files behind (temp file + rename), so resuming skips exactly
+the finished query ids and redoes the rest. Finding them costs one directory listing and one
+read of ``finished.jsonl``, never a parse per result file: a result file the manifest does
+not name (a kill between the rename and the append, an old run directory without a
+manifest, files copied in by hand) is parsed and added; a manifest line whose file is gone
+is dropped; a torn last line is ignored. :meth:`RunDir.finished` with ``repair=True`` (the
+planner, under the run's lock) rewrites a manifest that was stale. ``trajectories.jsonl``
+is derived from ``results/`` and can always be rebuilt with :func:`merge_results`; readers
+(:meth:`RunDir.iter_trajectories`) stream, holding the ids and one trajectory at a time. To
+read a run in any format use :func:`toolbench.store.run_io.read_run` (or
+:func:`~toolbench.store.run_io.iter_run` to stream it).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,10 +41,12 @@ from toolbench.store import (
     append_jsonl,
     atomic_write_json,
     check_version,
+    dumps_record,
     safe_name,
     with_version,
     write_jsonl,
 )
+from toolbench.store.files import atomic_write_lines
 from toolbench.types import Trajectory, query_sort_key
 
 logger = logging.getLogger(__name__)
@@ -44,6 +56,7 @@ TRAJECTORIES = "trajectories.jsonl"
 ERRORS = "errors.jsonl"
 CONFIG = "config.json"
 LOCK = ".lock"
+MANIFEST = "finished.jsonl"
 
 
 def result_filename(query_id: str) -> str:
@@ -62,6 +75,7 @@ class RunDir:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._append_lock = threading.Lock()
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -95,42 +109,103 @@ class RunDir:
     def results(self) -> Path:
         return self.path / RESULTS_DIR
 
+    @property
+    def manifest(self) -> Path:
+        return self.path / MANIFEST
+
     def result_path(self, query_id: str) -> Path:
         return self.results / result_filename(query_id)
 
     def write_result(self, trajectory: Trajectory) -> Path:
         """Write one finished query atomically (secrets masked, see :mod:`toolbench.secrets`)."""
-        record = redact(with_version(trajectory.to_dict()))
-        return atomic_write_json(self.result_path(trajectory.query_id), record, indent=None)
+        return self.write_record(redact(with_version(trajectory.to_dict())))
+
+    def write_record(self, record: dict[str, Any]) -> Path:
+        """Write one trajectory record to ``results/`` atomically, then append its id to the manifest."""
+        query_id = str(record["query_id"])
+        path = atomic_write_json(self.result_path(query_id), record, indent=None)
+        with self._append_lock:  # one line per write, never interleaved between threads
+            append_jsonl(self.manifest, {"query_id": query_id})
+        return path
 
     def write_error(self, query_id: str, error: str) -> None:
         """Record a query that raised (it is not finished and will be retried)."""
         append_jsonl(self.path / ERRORS, {"query_id": str(query_id), "error": redact_text(error)})
 
-    def finished_ids(self) -> set[str]:
-        """Query ids with a readable result file (unreadable files are ignored and logged)."""
-        done: set[str] = set()
-        if not self.results.is_dir():
-            return done
-        for path in sorted(self.results.glob("*.json")):
-            record = _read_result(path)
+    def finished(self, *, repair: bool = False) -> dict[str, str]:
+        """Finished query id → its result file name (see the module docstring).
+
+        Costs a listing of ``results/`` and a read of the manifest; only result files the
+        manifest does not name are parsed. ``repair`` rewrites a stale or torn manifest
+        (call it only while holding :meth:`lock`).
+        """
+        names = _result_names(self.results)
+        listed, clean = read_manifest(self.manifest)
+        done = {qid: name for qid in listed if (name := result_filename(qid)) in names}
+        for name in sorted(names - set(done.values())):
+            record = _read_result(self.results / name)
             if record is not None:
-                done.add(str(record["query_id"]))
+                done.setdefault(str(record["query_id"]), name)
+        stale = not clean or set(done) != set(listed)
+        if repair and stale and (done or self.manifest.exists()):
+            logger.info("rebuilding %s (%d finished queries)", self.manifest, len(done))
+            with self._append_lock:
+                atomic_write_lines(self.manifest, (dumps_record({"query_id": q}) + "\n" for q in done))
         return done
 
+    def finished_ids(self) -> set[str]:
+        """Query ids with a result file (see :meth:`finished`)."""
+        return set(self.finished())
+
+    def iter_trajectories(self) -> Iterator[Trajectory]:
+        """The finished trajectories sorted by query id (numeric ids numerically), read one at a
+        time (memory holds the ids, not the trajectories); unreadable files are logged and skipped."""
+        done = self.finished()
+        for query_id in sorted(done, key=query_sort_key):
+            record = _read_result(self.results / done[query_id])
+            if record is not None:
+                yield Trajectory.from_dict(record)
+
     def iter_results(self) -> list[Trajectory]:
-        """All finished trajectories, sorted by query id (numeric ids numerically)."""
-        out = []
-        if self.results.is_dir():
-            for path in self.results.glob("*.json"):
-                record = _read_result(path)
-                if record is not None:
-                    out.append(Trajectory.from_dict(record))
-        return sorted(out, key=lambda t: query_sort_key(t.query_id))
+        """All finished trajectories, sorted by query id (:meth:`iter_trajectories` as a list)."""
+        return list(self.iter_trajectories())
 
     def merge(self) -> Path:
-        """(Re)write ``trajectories.jsonl`` from ``results/`` atomically."""
-        return write_jsonl(self.path / TRAJECTORIES, (t.to_dict() for t in self.iter_results()))
+        """(Re)write ``trajectories.jsonl`` from ``results/`` atomically, streaming."""
+        return write_jsonl(self.path / TRAJECTORIES, (t.to_dict() for t in self.iter_trajectories()))
+
+
+def _result_names(folder: Path) -> set[str]:
+    """The ``*.json`` file names in ``folder`` (empty when it does not exist); no file is opened."""
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries if e.name.endswith(".json") and not e.name.startswith(".")}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+
+
+def read_manifest(path: Path) -> tuple[list[str], bool]:
+    """The query ids of a manifest in file order, without repeats, and whether every line was whole.
+
+    A missing file is empty and clean; a line that does not parse (a torn last line after a
+    kill) is skipped and makes it unclean.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], True
+    ids: dict[str, None] = {}
+    clean = not data or data.endswith(b"\n")
+    for number, raw in enumerate(data.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+            ids[str(check_version(record, path=path, line=number)["query_id"])] = None
+        except (ValueError, InputError, TypeError, KeyError, AttributeError) as exc:
+            logger.warning("ignoring line %d of %s (%s)", number, path, exc)
+            clean = False
+    return list(ids), clean
 
 
 def read_result(path: Path) -> dict[str, Any] | None:
