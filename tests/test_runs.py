@@ -73,6 +73,31 @@ def test_an_empty_run_is_an_input_error(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+BAD_RECORDS = [{"steps": "x"}, {"final_answer": [1]}, {"usage": "lots"}, {"messages": [{"x": 1}]},
+               {"finish_reason": "zzz"}, {"final_answer": 5}, {"config": "x"}, {"query": ["q"]}, {"tree": "x"}]
+
+
+@pytest.mark.parametrize("change", BAD_RECORDS)
+def test_trajectory_records_of_another_shape_are_input_errors(tmp_path, change, capsys):
+    """In trajectories.jsonl: a one-line error naming the line; as a result file: ignored (and re-planned)."""
+    from toolbench.app.cli import main
+
+    good = {**Trajectory("0", "q", "cot", final_answer="a").to_dict(), "schema_version": 1}
+    record = {**good, "query_id": "1", **change}
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(record) + "\n")
+    with pytest.raises(InputError, match=r"t.jsonl: record 2: not a trajectory"):
+        read_run(path)
+    for command in (["convert-answers", str(path)], ["data", "sft", str(path)]):
+        assert main([*command, "--out", str(tmp_path / "out")]) == 2
+        assert "record 2: not a trajectory" in capsys.readouterr().err
+    run = RunDir(tmp_path / "run")
+    run.results.mkdir(parents=True)
+    (run.results / "1.json").write_text(json.dumps(record))
+    (run.results / "2.json").write_text("[" * 100_000 + "]" * 100_000)  # past json's recursion limit
+    assert run.finished_ids() == set()
+
+
 @pytest.mark.parametrize("content", [b"[1, 2]", b'{"schema_version": 1}', b"\xff\xfe\x00garbage", b'"text"',
                                      b'{"schema_version": 1, "query_id": "9", "steps": 3}'])
 def test_result_files_of_the_wrong_shape_are_ignored(tmp_path, content):

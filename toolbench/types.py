@@ -352,6 +352,11 @@ class SearchTree(Wire):
         return cls(nodes=[TreeNode.from_dict(n) for n in data.get("nodes") or []])
 
 
+_TRAJECTORY_SHAPES: dict[str, type] = {"query": str, "method": str, "final_answer": str, "model": str, "error": str,
+                                        "config": dict, "api_ids": list, "tools": list, "messages": list,
+                                        "steps": list}
+
+
 @dataclass
 class Trajectory(Wire):
     """The result of solving one query: the chosen path, the tree, the cost.
@@ -383,6 +388,9 @@ class Trajectory(Wire):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Trajectory:
         data = cls._known(data)
+        for key, kind in _TRAJECTORY_SHAPES.items():  # a file of another shape fails here, not in a judge
+            if key in data and not isinstance(data[key], kind) and not (kind is not str and data[key] is None):
+                raise TypeError(f"{key} must be a {kind.__name__}, not {type(data[key]).__name__}")
         data["query_id"] = str(data["query_id"])
         data["messages"] = [Message.from_dict(m) for m in data.get("messages") or []]
         data["steps"] = [Step.from_dict(s) for s in data.get("steps") or []]

@@ -24,7 +24,7 @@ from toolbench.errors import InputError
 from toolbench.formats.stabletooleval import looks_converted, read_converted, write_groups
 from toolbench.formats.toolbench_answer import ANSWER_FILE_RE, read_answer_file, read_answer_files, write_answer_dir
 from toolbench.registry import Registry
-from toolbench.store.files import iter_jsonl
+from toolbench.store.files import check_version, iter_numbered_jsonl
 from toolbench.store.runs import TRAJECTORIES, RunDir, write_trajectories
 from toolbench.types import Trajectory
 
@@ -105,16 +105,27 @@ def _read_ours(path: Path) -> Sourced:
     """A ``trajectories.jsonl`` file or a run directory (result files win over the merged
     file, so a run killed before its merge is read completely), streamed."""
     if path.is_file():
-        return ((Trajectory.from_dict(r), path) for r in iter_jsonl(path))
+        return ((t, path) for t in _jsonl_trajectories(path))
     run = RunDir(path)
     if run.results.is_dir():
         return ((t, _existing(run.result_path(t.query_id))) for t in run.iter_trajectories())
     if (path / TRAJECTORIES).is_file():
-        return ((Trajectory.from_dict(r), None) for r in iter_jsonl(path / TRAJECTORIES))
+        return ((t, None) for t in _jsonl_trajectories(path / TRAJECTORIES))
     found = _read_toolbench(path)
     if not found:
         raise InputError("no results/, trajectories.jsonl or ToolBench answer files found", path=str(path))
     return found
+
+
+def _jsonl_trajectories(path: Path) -> Iterator[Trajectory]:
+    """The trajectories of a JSONL file; a record of another shape is an :class:`InputError` naming its line."""
+    for number, record in iter_numbered_jsonl(path):
+        check_version(record, path=path, line=number)
+        try:
+            yield Trajectory.from_dict(record)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise InputError(f"not a trajectory ({type(exc).__name__}: {exc})", path=str(path),
+                             record=number) from None
 
 
 def _existing(path: Path) -> Path | None:
