@@ -324,6 +324,13 @@ def test_python_bad_targets(tmp_path: Path) -> None:
         load_catalog(write(tmp_path / "exits.py", "import sys\nsys.exit(3)\n"))
 
 
+def test_a_schema_nested_too_deeply_is_an_input_error(tmp_path: Path) -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": "N"}}}}
+    text = json.dumps([tool]).replace('"N"', '{"items": ' * 900 + "{}" + "}" * 900)  # parses; the walks recurse
+    with pytest.raises(InputError, match="deep.json: a schema is nested too deeply"):
+        load_catalog(write(tmp_path / "deep.json", text))
+
+
 # --- the shared data ----------------------------------------------------------------
 
 

@@ -114,7 +114,10 @@ def load_specs(path: PathLike, fmt: str | None = None) -> list[ApiSpec]:
         logger.warning("%s: no APIs in this file", path)
         return []
     name = fmt or detect_format(document)
-    specs = FORMATS.get(name).load(document)
+    try:
+        specs = FORMATS.get(name).load(document)
+    except RecursionError:  # a schema nested deeper than the recursive schema walks can follow
+        raise InputError("a schema is nested too deeply to read", path=target) from None
     logger.debug("%s: %d APIs (%s)", path, len(specs), name)
     return specs
 
