@@ -114,22 +114,30 @@ def bench_bfcl(
     model: ChatModel | str, data_dir: str | Path, *, categories: Sequence[str] | None = None,
     limit: int | None = None, options: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None, resume: str | Path | None = None, matching: str = "bfcl",
+    model_options: dict[str, Any] | None = None,
 ) -> tuple[list[bfcl.BfclItem], dict[str, bfcl.Output], list[Verdict], Usage]:
     """Run ``model`` on BFCL question files (first ``limit`` items per file) and score them.
 
-    ``progress(done, total)`` is called after each item (the CLI draws a progress bar).
-    With ``resume`` (a JSONL file), each prediction is appended as soon as it is made and
-    items this model already answered in the file are not asked again, so a killed
-    benchmark resumes.
+    ``options`` go to every ``generate`` call; ``model_options`` load a model given by its
+    spec (e.g. ``{"guided": False}`` for ``hf:``). ``progress(done, total)`` is called after
+    each item (the CLI draws a progress bar). With ``resume`` (a JSONL file), each prediction
+    is appended as soon as it is made and items this model (with these model options)
+    already answered in the file are not asked again, so a killed benchmark resumes.
     """
+    from toolbench.errors import ConfigError
+
+    if model_options and not isinstance(model, str):
+        raise ConfigError("model_options need a model spec, not a loaded model")
     items: list[bfcl.BfclItem] = []
     for path in bfcl.question_files(data_dir, categories):
         items.extend(bfcl.read_items(path)[:limit] if limit else bfcl.read_items(path))
-    model_id = model if isinstance(model, str) else model.describe()
+    model_id: Any = model if isinstance(model, str) else model.describe()
+    if model_options:
+        model_id = {"model": model, "options": model_options}
     predictions = _resumed(resume, model_id)
     todo = [item for item in items if item.id not in predictions]
     usage = Usage()
-    chat = (load_chat_model(model) if isinstance(model, str) else model) if todo else None
+    chat = (load_chat_model(model, **(model_options or {})) if isinstance(model, str) else model) if todo else None
     for item in todo:
         prediction = bfcl.predict(chat, item, **(options or {}))  # type: ignore[arg-type]
         predictions[item.id] = prediction.result

@@ -65,6 +65,25 @@ def test_bench_cli_writes_report_and_predictions(data, tmp_path, capsys):
     assert "66.7" in capsys.readouterr().out
 
 
+def test_bench_cli_passes_model_options(data, tmp_path, capsys):
+    """--model-option KEY=VALUE loads the model with those options; predictions made with other
+    options are not reused on resume."""
+    out = tmp_path / "bench"
+    right = json.dumps(_script(data, 2))
+    base = ["bench", "bfcl", "--model", "scripted:", "--data", str(data), "-c", "simple_python", "--limit", "2",
+            "-o", str(out)]
+    assert main([*base, "--model-option", f"replies={right}"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["model_options"] == {"replies": json.loads(right)}
+    assert next(iter(report["metrics"].values()))["mean"] == 1.0
+    wrong = json.dumps(_script(data, 2, wrong={0, 1}))
+    assert main([*base, "--model-option", f"replies={wrong}"]) == 0
+    assert next(iter(json.loads((out / "report.json").read_text())["metrics"].values()))["mean"] == 0.0
+    capsys.readouterr()
+    assert main([*base, "--model-option", "oops"]) == 2
+    assert "--model-option" in capsys.readouterr().err
+
+
 def test_eval_ast_cli_on_predictions(data, tmp_path):
     items = bfcl.read_items(data / "BFCL_v4_parallel.json")[:5]
     preds = tmp_path / "preds.jsonl"

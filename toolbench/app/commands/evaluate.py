@@ -242,6 +242,7 @@ def bfcl_command(
     category: list[str] = typer.Option(None, "--category", "-c", help="Only these categories (e.g. simple_python)."),
     limit: int | None = typer.Option(None, min=0, help="First N items of each file."),
     matching: str = typer.Option("bfcl", help=MATCHING_HELP),
+    model_option: list[str] = common.MODEL_OPTION,
     out: Path | None = typer.Option(None, "--out", "-o"),
     seed: int = common.REPORT_SEED,
 ) -> None:
@@ -251,16 +252,17 @@ def bfcl_command(
     from toolbench.store import write_jsonl
 
     _check_matching(matching)
-    name = _safe(model)
-    target = _out_dir(out, "bfcl", [name])
+    model_options = common.parse_options(model_option, "--model-option")
+    target = _out_dir(out, "bfcl", [_safe(model), *model_option])
     with common.count_progress("BFCL") as progress:
         items, predictions, verdicts, usage = api.bench_bfcl(
             model, data, categories=category or None, limit=limit, resume=target / "predictions.partial.jsonl",
-            progress=progress, matching=matching)
+            progress=progress, matching=matching, model_options=model_options)
     write_jsonl(target / "predictions.jsonl", ({"id": i.id, "result": predictions[i.id]} for i in items))
     metrics = {"llm_calls": usage.llm_calls, "tokens": usage.total_tokens}
     _finish(target, "ast", [RunResult(model, verdicts, metrics=metrics)], {i.id: i.category for i in items},
-            {"model": model, "data": str(data), "limit": limit, "categories": category or [], "matching": matching},
+            {"model": model, "model_options": model_options, "data": str(data), "limit": limit,
+             "categories": category or [], "matching": matching},
             seed)
 
 
