@@ -81,3 +81,17 @@ def test_unbounded_strings_are_capped(tokenizer: Any) -> None:
     grammar = call_grammar(FUNCTIONS, max_string=10)
     assert accepts(tokenizer, grammar, call("Finish", return_type="give_answer", final_answer="short"))
     assert not accepts(tokenizer, grammar, call("Finish", return_type="give_answer", final_answer="x" * 11))
+
+
+def test_unbounded_arrays_are_capped_at_every_depth(tokenizer: Any) -> None:
+    """A base model may count on through a list until the token budget cuts the call: arrays get
+    ``max_items``, and strings inside arrays ``max_string``, like top-level strings."""
+    nested = {"name": "tag", "parameters": {"type": "object", "required": ["groups"], "properties": {
+        "groups": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+        "at_least": {"type": "array", "minItems": 5, "items": {"type": "integer"}}}}}
+    grammar = call_grammar([COUNT, nested], max_string=10, max_items=4)
+    assert accepts(tokenizer, grammar, call("repeat", times=1, items=[1, 2, 3, 4]))
+    assert not accepts(tokenizer, grammar, call("repeat", times=1, items=[1, 2, 3, 4, 5]))
+    assert accepts(tokenizer, grammar, call("tag", groups=[["a", "b"], ["c"]], at_least=[1, 2, 3, 4, 5]))
+    assert not accepts(tokenizer, grammar, call("tag", groups=[["a"] * 5], at_least=[1, 2, 3, 4, 5]))
+    assert not accepts(tokenizer, grammar, call("tag", groups=[["x" * 11]], at_least=[1, 2, 3, 4, 5]))

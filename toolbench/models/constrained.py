@@ -15,8 +15,10 @@ The policies of the old hand-written decoder are schema rewrites
 ``optional_args`` ``all`` makes every parameter required, ``none`` drops the optional
 ones, ``choose`` leaves the choice to the model; properties come in sorted key order,
 the canonical JSON of run files and SFT data (so what a tuned model learnt); a string
-without a length bound gets ``max_string``
-characters at most (a base model, unlike a tuned one, rarely closes its strings).
+without a length bound gets ``max_string`` characters at most and an array without one
+``max_items`` items at most, at every depth (a base model, unlike a tuned one, rarely
+closes its strings, and may count on through a list until the token budget cuts the
+call: SmolLM2-135M did on BFCL ``parallel_multiple_0``, ``benchmarks/constrained_calls.py``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ SEPARATORS = {"item_separator": ", ", "key_separator": ": ", "whitespace_flexibl
 THOUGHT_LINE = r"/[^\n{][^\n]{0,200}\n/"  # a thought line: not JSON, at most ~200 characters
 
 
-def arguments_schema(parameters: dict[str, Any], optional: str = "choose", max_string: int = 200) -> dict[str, Any]:
+def arguments_schema(parameters: dict[str, Any], optional: str = "choose", max_string: int = 200,
+                     max_items: int = 16) -> dict[str, Any]:
     """A function's parameter schema as the call grammar uses it (see the module docstring).
 
     >>> p = {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "string"}}, "required": ["y"]}
@@ -48,30 +51,54 @@ def arguments_schema(parameters: dict[str, Any], optional: str = "choose", max_s
     items = [(name, props[name] if isinstance(props[name], dict) else {}, name in required) for name in sorted(props)
              if name in required or optional != "none"]
     schema = {k: v for k, v in (parameters or {}).items() if k not in ("properties", "required", "optional")}
+    for key in ("$defs", "definitions"):  # what $ref points to is bounded too
+        if isinstance(schema.get(key), dict):
+            schema[key] = _property({key: schema[key]}, max_string, max_items)[key]
     schema.update({"type": "object", "additionalProperties": False,
-                   "properties": {name: _property(prop, max_string) for name, prop, _ in items},
+                   "properties": {name: _property(prop, max_string, max_items) for name, prop, _ in items},
                    "required": [name for name, _, required in items if required or optional == "all"]})
     return schema
 
 
-def _property(schema: dict[str, Any], max_string: int = 200) -> dict[str, Any]:
-    """A property schema the grammar can compile (ToolBench-only keys dropped, strings bounded).
+_SUBSCHEMA = ("items", "additionalProperties")  # bounding these only narrows what is accepted
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+
+
+def _property(schema: dict[str, Any], max_string: int = 200, max_items: int = 16) -> dict[str, Any]:
+    """A property schema the grammar can compile (ToolBench-only keys dropped, strings and
+    arrays bounded), nested schemas included.
 
     >>> _property({"type": "integer", "example_value": 3, "description": "n"})
     {'type': 'integer', 'description': 'n'}
     >>> _property({"type": "float"}), _property({"type": "string"}, 50)
     ({'type': 'number'}, {'type': 'string', 'maxLength': 50})
+    >>> _property({"type": "array", "items": {"type": "array", "items": {"type": "string"}}}, 5, 3)
+    {'type': 'array', 'items': {'type': 'array', 'items': {'type': 'string', 'maxLength': 5}, 'maxItems': 3}, \
+'maxItems': 3}
     """
     out = {k: v for k, v in schema.items() if k not in ("example_value", "examples", "default", "optional")}
+    for key in _SUBSCHEMA:
+        if isinstance(out.get(key), dict):
+            out[key] = _property(out[key], max_string, max_items)
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [_property(s, max_string, max_items) if isinstance(s, dict) else s for s in out[key]]
+    for key in _SUBSCHEMA_MAPS:
+        if isinstance(out.get(key), dict):
+            out[key] = {k: _property(s, max_string, max_items) if isinstance(s, dict) else s
+                        for k, s in out[key].items()}
     if out.get("type") == "float":
         out["type"] = "number"
     if out.get("type") == "string" and not {"maxLength", "enum", "const", "pattern", "format"} & set(out):
         out["maxLength"] = max_string
+    if out.get("type") == "array" and "maxItems" not in out:
+        out["maxItems"] = max(max_items, int(out.get("minItems") or 0))
     return out
 
 
 def call_schema(functions: list[dict[str, Any]], forced: str | None = None, optional: str = "choose",
-                max_string: int = 200) -> dict:
+                max_string: int = 200, max_items: int = 16) -> dict:
     """The JSON schema of one call among ``functions`` (OpenAI function dicts).
 
     >>> fs = [{"name": "f", "parameters": {"properties": {"x": {"type": "integer"}}, "required": ["x"]}},
@@ -86,17 +113,18 @@ def call_schema(functions: list[dict[str, Any]], forced: str | None = None, opti
         raise ConfigError(f"tool_choice names {forced!r}, which is not offered")
     options = [{"type": "object", "additionalProperties": False, "required": ["name", "arguments"],
                 "properties": {"name": {"const": f["name"]},
-                               "arguments": arguments_schema(f.get("parameters") or {}, optional, max_string)}}
+                               "arguments": arguments_schema(f.get("parameters") or {}, optional, max_string,
+                                                             max_items)}}
                for f in chosen]
     return {"anyOf": options, "x-guidance": dict(SEPARATORS)}
 
 
 def call_grammar(functions: list[dict[str, Any]], forced: str | None = None, optional: str = "choose",
-                 thought: bool = False, max_string: int = 200) -> str:
+                 thought: bool = False, max_string: int = 200, max_items: int = 16) -> str:
     """An llguidance grammar for one call (optionally after a one-line thought)."""
     from llguidance import LLMatcher
 
-    schema = call_schema(functions, forced, optional, max_string)
+    schema = call_schema(functions, forced, optional, max_string, max_items)
     if not thought:
         return LLMatcher.grammar_from_json_schema(schema)
     lark = f"start: thought? call\nthought: {THOUGHT_LINE}\ncall: %json {json.dumps(schema)}"
