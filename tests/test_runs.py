@@ -209,3 +209,15 @@ def test_merge_and_sft_export_stream(tmp_path):
     tracemalloc.stop()
     assert stats["examples"] == 150 and len(json.loads((tmp_path / "sft" / "toolllama.json").read_text())) == 150
     assert merge_peak < 3_000_000 and sft_peak < 4_000_000, (merge_peak, sft_peak)
+
+
+def test_manifest_lines_from_many_threads_stay_whole(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    run = RunDir(tmp_path / "run")
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: run.write_result(_traj(f"q{i}-" + "x" * (i % 50))), range(300)))
+    lines = run.manifest.read_text().splitlines()
+    assert len(lines) == 300 and all(json.loads(line)["schema_version"] == 1 for line in lines)
+    assert run.finished(repair=True) == {f"q{i}-" + "x" * (i % 50): result_filename(f"q{i}-" + "x" * (i % 50))
+                                         for i in range(300)}
