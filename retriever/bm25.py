@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,32 @@ class BM25Index:
         """The ``k`` best APIs by BM25 (only documents sharing a term with the query)."""
         return self.retrieve_many([query], k)[0]
 
-    def plain_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
-        """Top ``k`` by BM25 for each text as one query (no request splitting)."""
-        return [top_k(self.api_ids, self.scores(q), k) for q in queries]
+    def _tokens(self, query: str) -> list[str]:
+        return [t for t in tokenize(query) if t in self.model.vocab_dict]
+
+    def plain_many(self, queries: list[str], k: int, *, threads: int | None = None) -> list[list[tuple[str, float]]]:
+        """Top ``k`` by BM25 for each text as one query (no request splitting).
+
+        Several queries go to ``bm25s``' batched retrieval on ``threads`` threads (default: one
+        per core), which keeps only a top-``k`` per query instead of returning every score;
+        the result is the same as querying them one by one (see :func:`exact_top`).
+        """
+        tokens = [self._tokens(q) for q in queries]
+        todo = [i for i, t in enumerate(tokens) if t]
+        out: list[list[tuple[str, float]]] = [[] for _ in queries]
+        k = min(k, len(self.api_ids))
+        if k <= 0 or not todo:
+            return out
+        if len(todo) == 1:
+            out[todo[0]] = top_k(self.api_ids, self.model.get_scores(tokens[todo[0]]), k)
+            return out
+        depth = min(k + 1, len(self.api_ids))  # one more than asked: tells whether the k-th place is tied
+        rows, scores = self.model.retrieve([tokens[i] for i in todo], k=depth, sorted=True, show_progress=False,
+                                           n_threads=threads if threads is not None else os.cpu_count() or 1)
+        for i, row_ids, row_scores in zip(todo, rows, scores, strict=True):
+            ranked = exact_top(self.api_ids, row_ids, row_scores, k)
+            out[i] = ranked if ranked is not None else top_k(self.api_ids, self.model.get_scores(tokens[i]), k)
+        return out
 
     def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
         return need_aware_many(self.plain_many, queries, k, self.config.multi, self.config.multi_depth)
@@ -82,6 +106,26 @@ class BM25Index:
     def with_config(self, config: IndexConfig) -> BM25Index:
         """The same index searched with another configuration (``multi``)."""
         return BM25Index(self.api_ids, self.model, {**self.meta, "config": config.to_dict()})
+
+
+def exact_top(api_ids: list[str], rows: Any, scores: Any, k: int) -> list[tuple[str, float]] | None:
+    """The :func:`top_k` answer from the best ``k + 1`` (rows, scores) of a query, in any order, or
+    ``None`` when a tie at the ``k``-th place makes it depend on rows not seen.
+
+    >>> import numpy as np
+    >>> exact_top(["a", "b", "c", "d"], np.array([2, 1, 3]), np.array([1.0, 1.0, 0.5]), 2)
+    [('b', 1.0), ('c', 1.0)]
+    >>> exact_top(["a", "b", "c", "d"], np.array([2, 1, 3]), np.array([1.0, 1.0, 1.0]), 2) is None
+    True
+    """
+    import numpy as np
+
+    rows, scores = np.asarray(rows), np.asarray(scores)
+    order = np.lexsort((rows, -scores))
+    rows, scores = rows[order], scores[order]
+    if k < len(rows) < len(api_ids) and scores[k - 1] == scores[k] and scores[k - 1] > 0:
+        return None
+    return [(api_ids[r], float(s)) for r, s in zip(rows[:k], scores[:k], strict=True) if s > 0]
 
 
 def top_k(api_ids: list[str], scores: Any, k: int, *, positive_only: bool = True) -> list[tuple[str, float]]:

@@ -1,18 +1,30 @@
-"""On-disk embedding cache keyed by (encoder id, document hash).
+"""On-disk embedding cache keyed by (encoder id, document hash), append-only.
 
-One directory per encoder under ``$TOOLBENCH_CACHE/embeddings/``: ``keys.json`` (document
-hashes in row order) and ``vectors.npy`` (float32, no pickle). Updates rewrite both files
-atomically (vectors first, keys last), so a reader sees either the old or the new cache;
-rows whose key is missing from ``keys.json`` are simply ignored.
+One directory per encoder under ``$TOOLBENCH_CACHE/embeddings/``:
+
+* ``store.json``: format, encoder id and vector dimension (written once, atomically);
+* ``vectors.f32``: raw float32 rows, appended;
+* ``keys.txt``: one document hash (32 hex characters + newline) per row, appended *after*
+  the rows are on disk (fsync), so a key always names a complete row.
+
+The committed rows are the complete key lines that have a complete row behind them. An
+append first cuts both files back to the committed length (dropping whatever a crash left
+half-written), then adds rows, then keys, under an exclusive ``flock`` (several processes may
+share a cache). A torn append therefore never touches earlier entries, and adding ``m``
+documents writes ``m`` rows instead of rewriting the whole file. Vectors are read through a
+read-only memory map, so a large cache is not loaded into memory.
+
+Caches of the previous format (``keys.json`` + ``vectors.npy``, rewritten on each addition)
+are still read; the first addition moves their rows into the append-only files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +36,26 @@ from toolbench.store import atomic_write_json
 
 logger = logging.getLogger(__name__)
 
+CACHE_FORMAT = "toolbench-embedding-cache"
+CACHE_VERSION = 2
+KEY_LINE = 33  # 32 hex characters and a newline
+_HEX = frozenset("0123456789abcdef")
 
-def _atomic_save_npy(path: Path, array: Any) -> None:
-    import numpy as np
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, array, allow_pickle=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def committed_keys(data: bytes) -> list[str]:
+    """The complete, well-formed key lines at the start of ``keys.txt`` (a torn tail is dropped).
+
+    >>> committed_keys(b"a" * 32 + b"\\n" + b"b" * 32 + b"\\n" + b"cc")
+    ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb']
+    """
+    keys = []
+    for start in range(0, len(data) - KEY_LINE + 1, KEY_LINE):
+        line = data[start:start + KEY_LINE]
+        key = line[:-1].decode("ascii", errors="replace")
+        if line[-1:] != b"\n" or not set(key) <= _HEX:
+            break
+        keys.append(key)
+    return keys
 
 
 class EmbeddingCache:
@@ -47,53 +65,135 @@ class EmbeddingCache:
         self.encoder_id = encoder_id
         base = root if root is not None else cache_dir("embeddings")
         self.directory = Path(base) / stable_hash(encoder_id, 16)
-        self._rows: dict[str, int] | None = None
-        self._vectors: Any = None
+        self._rows: dict[str, tuple[Any, int]] | None = None  # key -> (array, row)
 
-    def _load(self) -> None:
+    @property
+    def _keys_path(self) -> Path:
+        return self.directory / "keys.txt"
+
+    @property
+    def _vectors_path(self) -> Path:
+        return self.directory / "vectors.f32"
+
+    def _dim(self) -> int | None:
+        path = self.directory / "store.json"
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("format") != CACHE_FORMAT or meta.get("encoder_id") != self.encoder_id:
+            logger.warning("ignoring embedding cache %s: written for another encoder or format", self.directory)
+            return None
+        dim = meta.get("dim")
+        return dim if isinstance(dim, int) and dim > 0 else None
+
+    def _read_appended(self) -> tuple[list[str], Any]:
+        """Committed keys and a read-only map of their rows (``None`` when empty)."""
         import numpy as np
 
-        self._rows, self._vectors = {}, None
+        dim = self._dim()
+        if dim is None or not self._keys_path.is_file() or not self._vectors_path.is_file():
+            return [], None
+        keys = committed_keys(self._keys_path.read_bytes())
+        rows = min(len(keys), self._vectors_path.stat().st_size // (4 * dim))
+        if not rows:
+            return [], None
+        return keys[:rows], np.memmap(self._vectors_path, dtype=np.float32, mode="r", shape=(rows, dim))
+
+    def _read_legacy(self) -> tuple[list[str], Any]:
+        import numpy as np
+
         keys_path, vec_path = self.directory / "keys.json", self.directory / "vectors.npy"
         if not keys_path.is_file() or not vec_path.is_file():
-            return
+            return [], None
         try:
             meta = json.loads(keys_path.read_text(encoding="utf-8"))
-            vectors = np.load(vec_path, allow_pickle=False)
+            vectors = np.load(vec_path, allow_pickle=False, mmap_mode="r")
         except (OSError, ValueError) as exc:
             logger.warning("ignoring unreadable embedding cache %s (%s)", self.directory, exc)
-            return
+            return [], None
         keys = meta.get("keys", []) if meta.get("encoder_id") == self.encoder_id else []
         if len(keys) > len(vectors):
             logger.warning("ignoring inconsistent embedding cache %s", self.directory)
-            return
-        self._rows, self._vectors = {k: i for i, k in enumerate(keys)}, vectors
+            return [], None
+        return keys, vectors
+
+    def _load(self) -> None:
+        rows: dict[str, tuple[Any, int]] = {}
+        for keys, vectors in (self._read_legacy(), self._read_appended()):
+            rows.update((k, (vectors, i)) for i, k in enumerate(keys))
+        self._rows = rows
+
+    def __len__(self) -> int:
+        if self._rows is None:
+            self._load()
+        assert self._rows is not None
+        return len(self._rows)
 
     def lookup(self, hashes: Sequence[str]) -> tuple[dict[int, Any], list[int]]:
         """Cached vectors by position in ``hashes``, and the positions that are missing."""
         if self._rows is None:
             self._load()
         assert self._rows is not None
-        found = {i: self._vectors[self._rows[h]] for i, h in enumerate(hashes) if h in self._rows}
+        found = {}
+        for i, h in enumerate(hashes):
+            if h in self._rows:
+                array, row = self._rows[h]
+                found[i] = array[row]
         return found, [i for i in range(len(hashes)) if i not in found]
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        import fcntl
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def add(self, hashes: Sequence[str], vectors: Any) -> None:
-        """Store new vectors (rewrites the cache files atomically)."""
+        """Append new vectors (rows first, then their keys; earlier entries are never rewritten)."""
         import numpy as np
 
-        if self._rows is None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        with self._locked():
+            self._load()  # another process may have appended since we last read
+            assert self._rows is not None
+            dim = self._dim()
+            if dim is None:
+                dim = int(vectors.shape[1])
+                atomic_write_json(self.directory / "store.json", {
+                    "format": CACHE_FORMAT, "version": CACHE_VERSION, "encoder_id": self.encoder_id, "dim": dim})
+            appended, _ = self._read_appended()
+            legacy_keys, legacy = self._read_legacy()
+            done = set(appended)
+            new_keys: list[str] = []
+            new_rows: list[Any] = []
+            for key, row in [*((k, legacy[i]) for i, k in enumerate(legacy_keys)), *zip(hashes, vectors, strict=True)]:
+                if key not in done and len(key) == KEY_LINE - 1 and set(key) <= _HEX:
+                    done.add(key)
+                    new_keys.append(key)
+                    new_rows.append(row)
+            if new_keys:
+                self._append(len(appended), dim, new_keys, np.stack(new_rows).astype(np.float32))
+            if legacy_keys or legacy is not None:  # migrated: the old files are no longer needed
+                (self.directory / "keys.json").unlink(missing_ok=True)
+                (self.directory / "vectors.npy").unlink(missing_ok=True)
             self._load()
-        assert self._rows is not None
-        new = [(h, v) for h, v in zip(hashes, vectors, strict=True) if h not in self._rows]
-        if not new:
-            return
-        keys = list(self._rows) + [h for h, _ in new]
-        rows = np.stack([v for _, v in new]).astype(np.float32)
-        merged = rows if self._vectors is None else np.concatenate([self._vectors, rows])
-        self.directory.mkdir(parents=True, exist_ok=True)
-        _atomic_save_npy(self.directory / "vectors.npy", merged)
-        atomic_write_json(self.directory / "keys.json", {"encoder_id": self.encoder_id, "keys": keys}, indent=None)
-        self._rows, self._vectors = {k: i for i, k in enumerate(keys)}, merged
+
+    def _append(self, committed: int, dim: int, keys: list[str], rows: Any) -> None:
+        if rows.shape[1] != dim:
+            raise ValueError(f"embedding cache {self.directory} holds {dim}-d vectors, got {rows.shape[1]}-d")
+        for path, size, payload in ((self._vectors_path, committed * dim * 4, rows.tobytes()),
+                                    (self._keys_path, committed * KEY_LINE, "".join(k + "\n" for k in keys).encode())):
+            with open(path, "ab") as handle:
+                handle.truncate(size)  # drop anything a crashed append left after the committed rows
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
 
 
 def encode_documents(

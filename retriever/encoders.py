@@ -126,7 +126,11 @@ def offline_env() -> None:
 class SentenceEncoder:
     """A sentence-transformers model from a local directory (or the local hub cache)."""
 
-    def __init__(self, spec: str = DEFAULT_ENCODER, *, device: str | None = None, max_seq_length: int | None = None):
+    def __init__(self, spec: str = DEFAULT_ENCODER, *, device: str | None = None, max_seq_length: int | None = None,
+                 processes: int = 1):
+        if processes < 1:
+            raise ConfigError(f"encoder processes must be >= 1, got {processes}")
+        self.processes = processes
         self.directory = resolve_model_dir(spec)
         is_path = spec.lower() not in _DEFAULT_ALIASES and Path(spec).expanduser().is_dir()
         self.spec = str(self.directory) if is_path else spec
@@ -171,11 +175,46 @@ class SentenceEncoder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.processes > 1 and len(texts) >= POOL_MIN_TEXTS:
+            return self._encode_pool(texts, batch_size=batch_size, show_progress=show_progress)
         vectors = self.model.encode(
             list(texts), batch_size=batch_size, show_progress_bar=show_progress,
             convert_to_numpy=True, normalize_embeddings=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+    def _encode_pool(self, texts: Sequence[str], *, batch_size: int, show_progress: bool) -> Any:
+        """Encode with ``processes`` worker processes (sentence-transformers' multi-process pool).
+
+        Each worker gets ``cpu_count // processes`` torch threads, so the workers do not
+        oversubscribe the cores; rows come back in input order.
+        """
+        import numpy as np
+
+        threads = str(max(1, (os.cpu_count() or 1) // self.processes))
+        saved = {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        os.environ.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)  # read by the spawned workers
+        try:
+            pool = self.model.start_multi_process_pool([self.device] * self.processes)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        try:
+            chunk = max(batch_size, min(1000, len(texts) // (4 * self.processes) or 1))
+            vectors = self.model.encode(
+                list(texts), pool=pool, batch_size=batch_size, chunk_size=chunk, show_progress_bar=show_progress,
+                convert_to_numpy=True, normalize_embeddings=True,
+            )
+        finally:
+            self.model.stop_multi_process_pool(pool)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+POOL_MIN_TEXTS = 256  # below this, starting worker processes costs more than it saves
 
 
 def resolve_model_dir(spec: str) -> Path:
@@ -208,8 +247,11 @@ def _hub_cache_dir(name: str) -> Path:
         ) from exc
 
 
-def load_encoder(spec: str | None = None, *, device: str | None = None) -> Encoder:
+def load_encoder(spec: str | None = None, *, device: str | None = None, processes: int = 1) -> Encoder:
     """Build an encoder from a spec: ``None``/``all-MiniLM-L6-v2`` (bundled), ``hashing[:dim]``, a directory.
+
+    ``processes`` > 1 encodes large batches with that many worker processes (sentence-transformers
+    models; the numpy hashing encoder always runs in this process).
 
     >>> load_encoder("hashing:32").id
     'hashing-v1:32'
@@ -220,7 +262,7 @@ def load_encoder(spec: str | None = None, *, device: str | None = None) -> Encod
         if not dim.isdigit():
             raise ConfigError(f"bad hashing encoder spec {spec!r} (expected hashing:DIM)")
         return HashingEncoder(int(dim))
-    return SentenceEncoder(spec, device=device)
+    return SentenceEncoder(spec, device=device, processes=processes)
 
 
 def library_version(name: str) -> str:

@@ -28,7 +28,8 @@ INDEX_FORMAT = "toolbench-kit-index"
 INDEX_FORMAT_VERSION = 1
 META_FILE = "index.json"
 KINDS = ("dense", "bm25", "hybrid")
-FAISS_TYPES = ("flat", "hnsw", "ivf")
+FAISS_TYPES = ("flat", "hnsw", "ivf", "ivfpq", "sq8", "ivfsq8")
+REFINES = ("none", "sq8", "flat")
 REQUEST_RANKERS = ("bm25", "hybrid")
 
 
@@ -37,7 +38,12 @@ class IndexConfig(Config):
     """How an index is built and searched.
 
     ``faiss_type``: ``flat`` (exact inner product), ``hnsw`` or ``ivf`` (approximate, for
-    large catalogs). Hybrid: ``fusion`` (chosen on the train split, see docs/retrieval.md),
+    large catalogs), or compressed: ``sq8`` (8-bit scalar quantizer, exhaustive, 4x smaller),
+    ``ivfsq8`` (IVF + SQ8) and ``ivfpq`` (IVF + product quantizer of ``pq_m`` bytes per vector,
+    its candidates re-ranked by ``refine``: ``sq8`` (default), ``flat`` (exact) or ``none``;
+    ``refine_factor`` x k candidates). IVF types train on ``train_size`` sampled vectors (at
+    least 40 per list) and search ``ivf_nprobe`` of ``ivf_nlist`` lists. Hybrid: ``fusion`` (chosen
+    on the train split, see docs/retrieval.md),
     ``dense_weight`` (weight of the dense ranker; BM25 gets ``1 - dense_weight``) and
     ``candidates`` taken from each ranker before fusing, ``tool_boost`` (each candidate gains
     this × the best fused score among its tool's APIs; 0 turns it off). ``multi``: how
@@ -56,6 +62,10 @@ class IndexConfig(Config):
     hnsw_ef_search: int = 128
     ivf_nlist: int = 0  # 0: about 4 * sqrt(n)
     ivf_nprobe: int = 16
+    pq_m: int = 0  # 0: dim // 8 (48 bytes per 384-d vector)
+    refine: str = "sq8"
+    refine_factor: int = 8
+    train_size: int = 100_000
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
     fusion: str = "zscore"
@@ -70,7 +80,10 @@ class IndexConfig(Config):
 
     def validate(self) -> None:
         require(self.kind in KINDS, f"index kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        require(self.faiss_type in FAISS_TYPES, f"faiss_type must be one of {', '.join(FAISS_TYPES)}")
+        require(self.faiss_type in FAISS_TYPES,
+                f"faiss_type must be one of {', '.join(FAISS_TYPES)}, got {self.faiss_type!r}")
+        require(self.refine in REFINES, f"refine must be one of {', '.join(REFINES)}, got {self.refine!r}")
+        require(self.pq_m >= 0 and self.refine_factor >= 1 and self.train_size >= 1, "bad PQ/refine parameters")
         require(self.fusion in FUSIONS, f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
         require(0.0 <= self.dense_weight <= 1.0, "dense_weight must be in [0, 1]")
         require(self.tool_boost >= 0.0, "tool_boost must be >= 0")

@@ -108,14 +108,19 @@ def build_index(
     return index
 
 
-def load_index(directory: str | Path, encoder: Encoder | str | None = None, *, multi: str | None = None) -> Index:
+def load_index(directory: str | Path, encoder: Encoder | str | None = None, *, multi: str | None = None,
+               nprobe: int | None = None) -> Index:
     """Load an index directory; checks its files and that ``encoder`` (if given) matches.
 
-    ``multi`` (if given) overrides the saved ``multi`` setting (``off``, ``fused``, ``rr``, ``coverage``).
+    ``multi`` (if given) overrides the saved ``multi`` setting (``off``, ``fused``, ``rr``, ``coverage``);
+    ``nprobe`` the saved number of IVF lists searched per query.
     """
     directory = Path(directory)
     meta = read_metadata(directory)
     index = INDEX_KINDS.get(meta["kind"]).load(directory, meta, encoder)
+    dense = getattr(index, "dense", index)
+    if nprobe is not None and isinstance(dense, DenseIndex):
+        dense.set_nprobe(nprobe)
     return with_multi(index, multi) if multi is not None else index
 
 

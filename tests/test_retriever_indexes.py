@@ -184,7 +184,7 @@ def test_embedding_cache_skips_unchanged_documents(tmp_path: Path, monkeypatch: 
     second = build_index(more, None, kind="dense", encoder=encoder)
     assert encoder.encoded == len(APIS) + 1  # only the new document was encoded
     _same_hits(first.retrieve("weather", 2), second.retrieve("weather", 2))
-    assert list((tmp_path / "cache" / "embeddings").glob("*/vectors.npy"))
+    assert list((tmp_path / "cache" / "embeddings").glob("*/vectors.f32"))
 
 
 def test_k_larger_than_catalog_and_unknown_words() -> None:

@@ -69,7 +69,14 @@ def index_command(
     out: Path = typer.Option(..., "--out", "-o", help="Index directory to write (atomically)."),
     encoder: str | None = typer.Option(None, "--encoder", help="Model dir, trained retriever dir, or hashing:DIM."),
     kind: str = typer.Option("hybrid", "--kind", help="dense, bm25 or hybrid."),
-    faiss_type: str = typer.Option("flat", "--faiss", help="flat (exact), hnsw or ivf."),
+    faiss_type: str = typer.Option("flat", "--faiss",
+                                   help="flat (exact), hnsw, ivf, or compressed: sq8, ivfsq8, ivfpq (large catalogs)."),
+    nprobe: int = typer.Option(16, "--nprobe", min=1, help="IVF types: lists searched per query (saved)."),
+    nlist: int = typer.Option(0, "--nlist", min=0, help="IVF types: number of lists (0: about 4 x sqrt(APIs))."),
+    refine: str = typer.Option("sq8", "--refine", help="ivfpq: re-rank candidates with sq8 codes, flat (exact) "
+                                                        "vectors or none."),
+    encode_processes: int = typer.Option(1, "--encode-processes", min=1,
+                                         help="Encode documents with N worker processes (sentence-transformers)."),
     fusion: str = typer.Option("zscore", "--fusion", help="Hybrid fusion: zscore, minmax or rrf."),
     dense_weight: float = typer.Option(0.5, "--dense-weight", help="Hybrid: weight of the dense ranker."),
     tool_boost: float = typer.Option(2.0, "--tool-boost", min=0.0,
@@ -91,7 +98,12 @@ def index_command(
     apis = load_catalog(catalog, fmt=fmt)
     started = time.monotonic()
     config = IndexConfig(kind=kind, faiss_type=faiss_type, fusion=fusion, dense_weight=dense_weight,
-                         tool_boost=tool_boost, multi=multi, request_ranker=request_ranker)
+                         tool_boost=tool_boost, multi=multi, request_ranker=request_ranker, ivf_nprobe=nprobe,
+                         ivf_nlist=nlist, refine=refine)
+    if encode_processes > 1 and kind != "bm25":
+        from retriever.encoders import load_encoder
+
+        encoder = load_encoder(encoder, processes=encode_processes)  # type: ignore[assignment]
     build_index(apis, out, kind=kind, encoder=encoder, config=config, cache=not no_cache, show_progress=True)
     typer.echo(f"indexed {len(apis):,} APIs ({kind}) into {out} in {time.monotonic() - started:.1f} s")
 
@@ -104,13 +116,14 @@ def retrieve_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="JSONL output for --queries."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     multi: str | None = typer.Option(None, "--multi", help=MULTI_HELP + " Default: the index's setting."),
+    nprobe: int | None = typer.Option(None, "--nprobe", min=1, help="IVF indexes: lists searched (default: saved)."),
 ) -> None:
     """Retrieve the best APIs for an instruction or for every query of a file."""
     from retriever import load_index
 
     if (instruction is None) == (queries is None):
         raise ConfigError("give either an instruction or --queries FILE")
-    idx = load_index(index, multi=multi)
+    idx = load_index(index, multi=multi, nprobe=nprobe)
     if instruction is not None:
         hits = _hits(idx.retrieve(instruction, k))
         if as_json:
