@@ -91,11 +91,12 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
 
 def eval_split(queries: list[Any], part: str) -> tuple[list[Any], list[Any]]:
     """(train, evaluated): ``held-out`` = the 30 % split (seed 0); ``validation`` = 30 % of
-    its train part (seed 1), training on the rest; never the held-out part."""
+    its train part (seed 1), training on the rest; ``train`` = the whole train part (zero-shot
+    choices only: nothing is trained); never the held-out part."""
     train, test = split_queries(queries, 0.3, seed=0)
     if part == "validation":
         return split_queries(train, 0.3, seed=1)
-    return train, test
+    return ([], train) if part == "train" else (train, test)
 
 
 class MemoEncoder:
@@ -123,7 +124,7 @@ def memoised(index: Any) -> Any:
     return copy if dense is index else type(index)(copy, index.bm25, index.meta)
 
 
-def with_multi(index: Any, mode: str, request_ranker: str = "bm25") -> Any:
+def with_multi(index: Any, mode: str, request_ranker: str = "hybrid") -> Any:
     config = index.config.replace(multi=mode)
     return index.with_config(config.replace(request_ranker=request_ranker) if index.kind == "hybrid" else config)
 
@@ -137,7 +138,7 @@ def ranker_rows(indexes: dict[str, Any], modes: list[str], queries: list[Any],
         index = memoised(index)
         rows += quality_rows(name, with_multi(index, "off"), queries)
         for mode in (m for m in modes if m != "off"):
-            for ranker in request_rankers if index.kind == "hybrid" else ["bm25"]:
+            for ranker in request_rankers if index.kind == "hybrid" else ["hybrid"]:
                 label = f"{name} + need-aware {mode}"
                 if index.kind == "hybrid" and len(request_rankers) > 1:
                     label += f" (requests: {ranker})"
@@ -150,6 +151,7 @@ class Boosted:
 
     def __init__(self, index: Any, weight: float, depth: int = 100) -> None:
         self.index, self.weight, self.depth = index, weight, depth
+        self.api_ids = index.api_ids
 
     def retrieve_many(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
         from retriever.fusion import tool_boost
@@ -331,8 +333,9 @@ def main() -> None:
                         help="also train on these pseudo-queries (e.g. toolbench data instructions --every-tool)")
     parser.add_argument("--trained-dense-weight", type=float, default=0.5,
                         help="dense weight of the trained hybrid (0.5 chosen on a validation part of the train split)")
-    parser.add_argument("--eval", choices=("held-out", "validation"), default="held-out",
-                        help="evaluate on the held-out 30 %% (default) or on a validation part of the train split")
+    parser.add_argument("--eval", choices=("held-out", "validation", "train"), default="held-out",
+                        help="evaluate on the held-out 30 %% (default), on a validation part of the train split, "
+                             "or on the whole train split (zero-shot only, with --skip-train)")
     parser.add_argument("--fusion", default="zscore", help="hybrid fusion: zscore, minmax or rrf")
     parser.add_argument("--dense-weight", type=float, default=0.5, help="hybrid weight of the dense ranker")
     parser.add_argument("--tool-boost", type=float, default=2.0, help="tool boost (0: off)")
@@ -342,7 +345,7 @@ def main() -> None:
                         help="instructions per group (G2_like, G3_like) of the multi-tool set")
     parser.add_argument("--multi-seed", type=int, default=0)
     parser.add_argument("--request-ranker", action="append", default=None, choices=("bm25", "hybrid"),
-                        help="hybrid + need-aware: how requests are ranked (repeat to compare; default bm25)")
+                        help="hybrid + need-aware: how requests are ranked (repeat to compare; default hybrid)")
     parser.add_argument("--multi-queries", action="append", default=[], type=Path,
                         help="extra multi-tool query files to evaluate only, e.g. StableToolBench's "
                              "solvable_queries/test_instruction/G2_category.json (repeatable)")
@@ -353,8 +356,10 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    if args.eval == "train" and not (args.skip_train and not args.trained):
+        parser.error("--eval train evaluates the training queries: use it with --skip-train (zero-shot only)")
     args.multi = args.multi or ["off", "fused"]
-    args.request_ranker = args.request_ranker or ["bm25"]
+    args.request_ranker = args.request_ranker or ["hybrid"]
     logging.basicConfig(level=logging.WARNING)
     import torch
 

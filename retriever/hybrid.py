@@ -5,10 +5,9 @@ both (dense: inner product with the stored vector; BM25: its score), and the two
 lists are fused (:mod:`retriever.fusion`, method chosen on the train split); finally each
 candidate gains ``tool_boost`` × the best fused score of its tool (siblings that match
 lift each other: instructions usually need several APIs of one tool). With ``multi`` set,
-each request of an instruction is ranked too and the rankings are merged
-(:mod:`retriever.need_aware`); by default (``request_ranker = "bm25"``) requests are ranked by
-the BM25 part alone, which measured as good as ranking them hybrid (tool boost per request)
-and saves the second encoder pass.
+each request of an instruction is ranked too (tool boost per request) and the rankings are
+merged (:mod:`retriever.need_aware`); ``request_ranker = "bm25"`` ranks the requests by the
+BM25 part alone, which saves the second encoder pass at some cost in quality.
 """
 
 from __future__ import annotations

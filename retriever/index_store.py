@@ -49,8 +49,9 @@ class IndexConfig(Config):
     this × the best fused score among its tool's APIs; 0 turns it off). ``multi``: how
     instructions with several requests are retrieved (``off``; ``rr`` or ``coverage``: per
     request and merged, :mod:`retriever.need_aware`), ``multi_depth`` APIs per request ranking,
-    ``request_ranker`` (hybrid only): ``bm25`` ranks the requests lexically, so the encoder runs
-    once per instruction; ``hybrid`` encodes the requests too (a second encoder pass).
+    ``request_ranker`` (hybrid only): ``hybrid`` encodes the requests too (a second encoder
+    pass); ``bm25`` ranks them lexically, so the encoder runs once per instruction (faster,
+    but it loses completeness on single-tool queries and ignores a trained encoder).
 
     >>> IndexConfig(kind="bm25").kind
     'bm25'
@@ -76,7 +77,7 @@ class IndexConfig(Config):
     batch_size: int = 64
     multi: str = "fused"  # chosen on the train split (docs/retrieval.md)
     multi_depth: int = 50
-    request_ranker: str = "bm25"  # chosen on the train split (docs/retrieval.md)
+    request_ranker: str = "hybrid"  # chosen on the train split's validation part (docs/retrieval.md)
 
     def validate(self) -> None:
         require(self.kind in KINDS, f"index kind must be one of {', '.join(KINDS)}, got {self.kind!r}")

@@ -189,8 +189,9 @@ class CountingEncoder(HashingEncoder):
 def test_hybrid_ranks_requests_by_bm25_with_one_encoder_pass(tmp_path: Path) -> None:
     query = "Search hotels in Rome with photos, details and reviews of each hotel. Also, convert 100 USD to EUR."
     encoder = CountingEncoder()
-    index = build_index(APIS, tmp_path / "idx", kind="hybrid", encoder=encoder)
-    assert index.config.request_ranker == "bm25"
+    built = build_index(APIS, tmp_path / "idx", kind="hybrid", encoder=encoder)
+    assert built.config.request_ranker == "hybrid"
+    index = built.with_config(built.config.replace(request_ranker="bm25"))
     encoder.texts = 0
     lexical = [a for a, _ in index.retrieve(query, 3)]
     assert encoder.texts == 1  # the whole instruction only; its two requests are ranked by BM25
@@ -204,4 +205,4 @@ def test_hybrid_ranks_requests_by_bm25_with_one_encoder_pass(tmp_path: Path) -> 
     meta = json.loads((tmp_path / "idx" / "index.json").read_text())
     del meta["config"]["request_ranker"]  # an index written before the option: the default applies
     (tmp_path / "idx" / "index.json").write_text(json.dumps(meta))
-    assert load_index(tmp_path / "idx", encoder).config.request_ranker == "bm25"
+    assert load_index(tmp_path / "idx", encoder).config.request_ranker == "hybrid"

@@ -82,9 +82,9 @@ def index_command(
     tool_boost: float = typer.Option(2.0, "--tool-boost", min=0.0,
                                      help="Hybrid: add this x the best score of each API's tool (0: off)."),
     multi: str = typer.Option("fused", "--multi", help=MULTI_HELP),
-    request_ranker: str = typer.Option("bm25", "--request-ranker",
-                                       help="Hybrid, with --multi: rank each request by bm25 (one encoder pass per "
-                                            "instruction) or hybrid (requests encoded too)."),
+    request_ranker: str = typer.Option("hybrid", "--request-ranker",
+                                       help="Hybrid, with --multi: rank each request hybrid (requests encoded too) "
+                                            "or by bm25 (one encoder pass per instruction: faster, less accurate)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Catalog format (default: detect)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
 ) -> None:
