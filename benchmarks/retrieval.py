@@ -244,9 +244,11 @@ def stabletoolbench(data: Path, args: argparse.Namespace, results: dict[str, Any
         print_table(label, rows)
     pairs = two_request([*texts, *(q.query for q in multi)])[:100]
     many = [q.query for q in multi][:100]
-    latency = {"bm25": latency_ms(bm25, texts), "dense": latency_ms(hybrid.dense, texts),
-               "hybrid": latency_ms(hybrid, texts), "hybrid, two-request": latency_ms(hybrid_off, pairs)}
+    latency = {"bm25": latency_ms(with_multi(bm25, "off"), texts),
+               "dense": latency_ms(with_multi(hybrid.dense, "off"), texts),
+               "hybrid": latency_ms(hybrid_off, texts), "hybrid, two-request": latency_ms(hybrid_off, pairs)}
     for mode in (m for m in args.multi if m != "off"):
+        latency[f"hybrid {mode}, G1 queries"] = latency_ms(with_multi(hybrid, mode), texts)
         for ranker in args.request_ranker:
             latency[f"hybrid {mode} (requests: {ranker}), two-request"] = latency_ms(
                 with_multi(hybrid, mode, ranker), pairs)
