@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +78,12 @@ class BM25Index:
     def plain_many(self, queries: list[str], k: int, *, threads: int | None = None) -> list[list[tuple[str, float]]]:
         """Top ``k`` by BM25 for each text as one query (no request splitting).
 
-        Several queries go to ``bm25s``' batched retrieval on ``threads`` threads (default: one
-        per core), which keeps only a top-``k`` per query instead of returning every score;
-        the result is the same as querying them one by one (see :func:`exact_top`).
+        By default each query is scored on its own. With ``threads`` set, several queries go to
+        ``bm25s``' batched retrieval on that many threads, which keeps only a top-``k`` per query
+        instead of returning every score; the result is the same (see :func:`exact_top`). On
+        the 2-core development machine batching was the slower path (100k documents: 7.9 ms
+        per query batched with 1 thread, 8.1 with 2, against 1.0 one by one;
+        ``python benchmarks/retrieval_scale.py --sizes 100000``), hence the default.
         """
         tokens = [self._tokens(q) for q in queries]
         todo = [i for i, t in enumerate(tokens) if t]
@@ -89,12 +91,13 @@ class BM25Index:
         k = min(k, len(self.api_ids))
         if k <= 0 or not todo:
             return out
-        if len(todo) == 1:
-            out[todo[0]] = top_k(self.api_ids, self.model.get_scores(tokens[todo[0]]), k)
+        if len(todo) == 1 or threads is None:
+            for i in todo:
+                out[i] = top_k(self.api_ids, self.model.get_scores(tokens[i]), k)
             return out
         depth = min(k + 1, len(self.api_ids))  # one more than asked: tells whether the k-th place is tied
         rows, scores = self.model.retrieve([tokens[i] for i in todo], k=depth, sorted=True, show_progress=False,
-                                           n_threads=threads if threads is not None else os.cpu_count() or 1)
+                                           n_threads=threads)
         for i, row_ids, row_scores in zip(todo, rows, scores, strict=True):
             ranked = exact_top(self.api_ids, row_ids, row_scores, k)
             out[i] = ranked if ranked is not None else top_k(self.api_ids, self.model.get_scores(tokens[i]), k)
