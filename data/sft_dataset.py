@@ -37,12 +37,8 @@ def unique_ids(examples: list[dict[str, Any]]) -> None:
     >>> unique_ids(examples); [e["id"] for e in examples]
     ['a', 'a#2', 'b', 'a#3']
     """
-    seen: dict[str, int] = {}
-    for example in examples:
-        count = seen.get(example["id"], 0) + 1
-        seen[example["id"]] = count
-        if count > 1:
-            example["id"] = f"{example['id']}#{count}"
+    for _ in _unique(iter(examples)):
+        pass
 
 
 def _unique(examples: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
