@@ -17,7 +17,7 @@ stays flat in the number of paths.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +30,12 @@ from toolbench.store.files import atomic_write_lines, json_array_chunks
 from toolbench.store.run_io import iter_run
 
 
-def unique_ids(examples: list[dict[str, Any]]) -> None:
-    """Make example ids unique (``#2``, ``#3`` ... on repeats).
+def unique_ids(examples: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The examples one at a time, their ids made unique (``#2``, ``#3`` ... on repeats).
 
-    >>> examples = [{"id": "a"}, {"id": "a"}, {"id": "b"}, {"id": "a"}]
-    >>> unique_ids(examples); [e["id"] for e in examples]
+    >>> [e["id"] for e in unique_ids([{"id": "a"}, {"id": "a"}, {"id": "b"}, {"id": "a"}])]
     ['a', 'a#2', 'b', 'a#3']
     """
-    for _ in _unique(iter(examples)):
-        pass
-
-
-def _unique(examples: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """:func:`unique_ids` one example at a time."""
     seen: dict[str, int] = {}
     for example in examples:
         count = seen.get(example["id"], 0) + 1
@@ -73,7 +66,7 @@ def build_sft_dataset(runs: Sequence[str | Path], out: str | Path, config: SftCo
     out = Path(out)
     paths = [Path(r) for r in runs]
     stats: dict[str, Any] = {"examples": 0, "dropped": {}, "runs": [str(r) for r in runs], "assistant_turns": 0}
-    sft_file = write_examples(out, _unique(_examples(paths, config, fmt, stats)))
+    sft_file = write_examples(out, unique_ids(_examples(paths, config, fmt, stats)))
     if toolllama:
         atomic_write_lines(out / "toolllama.json", json_array_chunks(to_toolllama(e) for e in iter_examples(sft_file)))
     if trl:
