@@ -30,7 +30,7 @@ from toolbench.errors import ConfigError, InputError, ToolbenchError
 from toolbench.protocols import ChatModel, Executor, Index
 from toolbench.secrets import keep_references
 from toolbench.store import read_json
-from toolbench.store.runs import CONFIG, RunDir
+from toolbench.store.runs import CONFIG, SETTINGS_KEYS, RunDir
 from toolbench.types import FinishReason, Query, Trajectory
 
 logger = logging.getLogger(__name__)
@@ -100,9 +100,6 @@ def query_rng(seed: int, query_id: str) -> random.Random:
     return random.Random(f"{seed}:{query_id}")
 
 
-RESUME_KEYS = ("planner", "model", "executor")
-
-
 def prepare_run_dir(out_dir: str | Path, settings: dict[str, Any], *, force: bool = False) -> RunDir:
     """Create or reopen a run directory; refuse to resume with other planner settings, another
     model or another executor (``force`` resumes anyway: the run then mixes them)."""
@@ -114,7 +111,7 @@ def prepare_run_dir(out_dir: str | Path, settings: dict[str, Any], *, force: boo
         except AttributeError:
             raise InputError("not a run configuration (a JSON object)", path=str(path)) from None
         current = json.loads(json.dumps(keep_references(settings), default=str))
-        changed = [key for key in RESUME_KEYS if key in previous and previous.get(key) != current.get(key)]
+        changed = [key for key in SETTINGS_KEYS if key in previous and previous.get(key) != current.get(key)]
         if changed and not force and "planner" in changed:
             raise ConfigError(f"{run.path} was started with other planner settings; use another --out to start afresh")
         if changed and not force:

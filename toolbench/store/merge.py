@@ -24,13 +24,12 @@ from typing import Any
 from toolbench.config import save_config
 from toolbench.errors import InputError
 from toolbench.store.files import iter_jsonl, read_json, with_version, write_jsonl
-from toolbench.store.runs import CONFIG, LOCK, TRAJECTORIES, RunDir, read_result
+from toolbench.store.runs import CONFIG, LOCK, SETTINGS_KEYS, TRAJECTORIES, RunDir, read_result
 from toolbench.types import Trajectory, query_sort_key
 
 logger = logging.getLogger(__name__)
 
 CONFLICTS = "conflicts.jsonl"
-SETTINGS_KEYS = ("planner", "model", "executor")  # planner.runner.RESUME_KEYS
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ TRAJECTORIES = "trajectories.jsonl"
 ERRORS = "errors.jsonl"
 CONFIG = "config.json"
 LOCK = ".lock"
+SETTINGS_KEYS = ("planner", "model", "executor")  # config.json keys that must match to resume or merge runs
 MANIFEST = "finished.jsonl"
 
 
